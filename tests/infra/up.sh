@@ -12,11 +12,12 @@ command -v pg_ctlcluster >/dev/null 2>&1 && [ -x /usr/lib/postgresql/15/bin/post
 [ -x /usr/bin/pg_config ] && [ -d /usr/include/postgresql/15/server ] || need_apt+=(postgresql-server-dev-15)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 || need_apt+=(build-essential)
+command -v dpkg-source >/dev/null 2>&1 || need_apt+=(dpkg-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" dpkg-dev >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 # pgvector is not packaged for bookworm; build it from Debian's (trixie) source package.
