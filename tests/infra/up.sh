@@ -61,7 +61,7 @@ END \$\$;
 SQL
 su postgres -c "psql -p $PG_PORT -tAc \"select 1 from pg_database where datname='memory_test'\"" | grep -q 1 \
   || su postgres -c "createdb -p $PG_PORT -O memory memory_test"
-su postgres -c "psql -p $PG_PORT -d memory_test -qc 'CREATE EXTENSION IF NOT EXISTS vector'"
+su postgres -c "PGOPTIONS='-c client_min_messages=warning' psql -p $PG_PORT -d memory_test -qc 'CREATE EXTENSION IF NOT EXISTS vector'"
 
 # Redis: a throw-away instance on loopback, no persistence.
 if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
