@@ -1,4 +1,8 @@
+using System.ClientModel;
 using Microsoft.Extensions.AI;
+using OllamaSharp;
+using OpenAI;
+using OpenAI.Embeddings;
 
 namespace Memory.Conversations.Embeddings;
 
@@ -17,9 +21,29 @@ public static class EmbeddingGeneratorFactory
         };
     }
 
-    private static IEmbeddingGenerator<string, Embedding<float>> CreateOpenAI(EmbeddingOptions options) =>
-        throw new NotSupportedException("The OpenAI embedding provider is being wired in; use Embeddings:Provider=Hashing.");
+    private static IEmbeddingGenerator<string, Embedding<float>> CreateOpenAI(EmbeddingOptions options)
+    {
+        var clientOptions = new OpenAIClientOptions { NetworkTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds) };
+        if (!string.IsNullOrWhiteSpace(options.Endpoint))
+        {
+            clientOptions.Endpoint = new Uri(options.Endpoint);
+        }
 
-    private static IEmbeddingGenerator<string, Embedding<float>> CreateOllama(EmbeddingOptions options) =>
-        throw new NotSupportedException("The Ollama embedding provider is being wired in; use Embeddings:Provider=Hashing.");
+        // Local OpenAI-compatible servers often need no key, but the client insists on one.
+        var key = string.IsNullOrWhiteSpace(options.ApiKey) ? "no-key" : options.ApiKey;
+        var client = new EmbeddingClient(options.Model, new ApiKeyCredential(key), clientOptions);
+
+        // No dimensions are sent: many compatible servers reject the parameter; the length is checked on return.
+        return client.AsIEmbeddingGenerator();
+    }
+
+    private static OllamaApiClient CreateOllama(EmbeddingOptions options)
+    {
+        var http = new HttpClient
+        {
+            BaseAddress = new Uri(options.Endpoint!),
+            Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
+        };
+        return new OllamaApiClient(http, options.Model!);
+    }
 }
