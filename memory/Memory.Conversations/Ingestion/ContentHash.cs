@@ -17,7 +17,10 @@ public static class ContentHash
         return Convert.ToHexStringLower(bytes);
     }
 
-    /// <summary>NFKC, lower case, runs of white space collapsed to one space, trimmed.</summary>
+    /// <summary>
+    /// NFKC (a no-op for non-ASCII text under invariant globalization), lower case, runs of white space
+    /// collapsed to one space, trimmed.
+    /// </summary>
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
