@@ -1,0 +1,4 @@
+using Memory.Server;
+
+var app = ServerApplication.Build(args);
+await app.RunAsync();
