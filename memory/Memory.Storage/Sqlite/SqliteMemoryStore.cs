@@ -1,0 +1,676 @@
+using Memory.Conversations.Model;
+using Memory.Conversations.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Memory.Storage.Sqlite;
+
+/// <summary>
+/// The embedded default: one SQLite file in WAL mode (readers run beside the single writer), FTS5 with bm25()
+/// for text rank, embeddings as float32 blobs, and an in-process int8 vector index per tenant that is loaded
+/// when the store opens and updated after every committed write. Writes are serialised by one lock so the
+/// index changes in commit order.
+/// </summary>
+public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposable
+{
+    private const int UniqueConstraintFailed = 2067;
+
+    private readonly string _connectionString;
+    private readonly int _dimensions;
+    private readonly ILogger _logger;
+    private readonly VectorIndex _index;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _initializeLock = new(1, 1);
+    private volatile bool _initialized;
+
+    public SqliteMemoryStore(string path, int embeddingDimensions, ILogger<SqliteMemoryStore> logger)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfLessThan(embeddingDimensions, 1);
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        _dimensions = embeddingDimensions;
+        _logger = logger;
+        _index = new VectorIndex(embeddingDimensions);
+    }
+
+    public string Name => "sqlite";
+
+    /// <summary>The full path of the file.</summary>
+    public string Path { get; }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initializeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            var directory = System.IO.Path.GetDirectoryName(Path);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            await using var connection = await OpenAsync(cancellationToken);
+            SqliteSchema.Apply(connection, _dimensions);
+            var loaded = LoadIndex(connection, cancellationToken);
+            _initialized = true;
+            _logger.LogInformation("SQLite memory store ready at {Path} ({Count} vectors indexed)", Path, loaded);
+        }
+        finally
+        {
+            _initializeLock.Release();
+        }
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
+        }
+        catch (SqliteException exception)
+        {
+            _logger.LogWarning(exception, "SQLite ping failed");
+            return false;
+        }
+    }
+
+    public async Task AddAsync(IReadOnlyList<MemoryRecord> memories, string actor, CancellationToken cancellationToken)
+    {
+        StoreArguments.Batch(memories, _dimensions);
+        if (memories.Count == 0)
+        {
+            return;
+        }
+
+        await InitializeAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var rows = new long[memories.Count];
+            await using (var connection = await OpenAsync(cancellationToken))
+            await using (var transaction = connection.BeginTransaction())
+            {
+                await using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = """
+                    INSERT INTO memories (tenant, id, user_id, agent_id, run_id, text, hash, embedding, metadata, source_message_ids,
+                                          role, created_at, updated_at, invalid_at, superseded_by)
+                    VALUES ($tenant, $id, $user_id, $agent_id, $run_id, $text, $hash, $embedding, $metadata, $source_ids,
+                            $role, $created_at, $updated_at, $invalid_at, $superseded_by)
+                    RETURNING seq
+                    """;
+                var p = AddParameters(insert, "$tenant", "$id", "$user_id", "$agent_id", "$run_id", "$text", "$hash", "$embedding",
+                    "$metadata", "$source_ids", "$role", "$created_at", "$updated_at", "$invalid_at", "$superseded_by");
+                await using var history = HistoryInsert(connection, transaction);
+                var now = StoredTime.ToUnixMicroseconds(StoredTime.Now());
+                try
+                {
+                    for (var i = 0; i < memories.Count; i++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var memory = memories[i];
+                        p[0].Value = memory.Tenant;
+                        p[1].Value = memory.Id;
+                        p[2].Value = SqliteRecords.Nullable(memory.Scope.UserId);
+                        p[3].Value = SqliteRecords.Nullable(memory.Scope.AgentId);
+                        p[4].Value = SqliteRecords.Nullable(memory.Scope.RunId);
+                        p[5].Value = memory.Text;
+                        p[6].Value = memory.Hash;
+                        p[7].Value = SqliteRecords.EmbeddingBlob(memory.Embedding);
+                        p[8].Value = MetadataJson.Serialize(memory.Metadata);
+                        p[9].Value = MetadataJson.SerializeIds(memory.SourceMessageIds);
+                        p[10].Value = SqliteRecords.Nullable(memory.Role);
+                        p[11].Value = StoredTime.ToUnixMicroseconds(StoredTime.Normalize(memory.CreatedAt));
+                        p[12].Value = SqliteRecords.Nullable(memory.UpdatedAt);
+                        p[13].Value = SqliteRecords.Nullable(memory.InvalidAt);
+                        p[14].Value = SqliteRecords.Nullable(memory.SupersededBy);
+                        rows[i] = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+                        SetHistory(history, memory.Tenant, memory.Id, null, memory.Text, MemoryEvent.Add, actor, memory.Role, memory.SourceMessageIds, now, false);
+                        await history.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+                catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == UniqueConstraintFailed)
+                {
+                    throw new ArgumentException("A memory with one of these ids already exists for its tenant; nothing was stored.", nameof(memories), exception);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            for (var i = 0; i < memories.Count; i++)
+            {
+                var memory = memories[i];
+                if (memory.InvalidAt is null)
+                {
+                    _index.Upsert(memory.Tenant, rows[i], memory.Scope, memory.Embedding.Span);
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<MemoryRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Id(id);
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {SqliteRecords.Columns} FROM memories m WHERE m.tenant = $tenant AND m.id = $id";
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$id", id);
+        var records = await ReadRecordsAsync(command, MetadataFilter.None, 1, cancellationToken);
+        return records.Count == 0 ? null : records[0];
+    }
+
+    public async Task<IReadOnlyList<MemoryRecord>> ListAsync(
+        string tenant, MemoryScope scope, MetadataFilter filter, int limit, bool includeInvalid, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        StoreArguments.Filter(filter);
+        StoreArguments.Limit(limit, StoreArguments.MaxListLimit);
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = SqliteConditions.TenantAndScope(command, tenant, scope) + SqliteConditions.MetadataPrefilter(command, filter)
+            + (includeInvalid ? string.Empty : " AND m.invalid_at IS NULL");
+
+        // With a metadata filter rows are streamed and checked here until enough pass, so no SQL LIMIT then.
+        command.CommandText = $"SELECT {SqliteRecords.Columns} FROM memories m WHERE {where} ORDER BY m.created_at DESC, m.id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", filter.IsEmpty ? limit : -1);
+        return await ReadRecordsAsync(command, filter, limit, cancellationToken);
+    }
+
+    public async Task<MemoryRecord?> UpdateAsync(
+        string tenant, string id, MemoryUpdate update, string actor, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Id(id);
+        StoreArguments.Update(update, _dimensions);
+        await InitializeAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            MemoryRecord? updated;
+            long row;
+            await using (var connection = await OpenAsync(cancellationToken))
+            await using (var transaction = connection.BeginTransaction())
+            {
+                string oldText;
+                await using (var find = connection.CreateCommand())
+                {
+                    find.Transaction = transaction;
+                    find.CommandText = "SELECT seq, text FROM memories WHERE tenant = $tenant AND id = $id";
+                    find.Parameters.AddWithValue("$tenant", tenant);
+                    find.Parameters.AddWithValue("$id", id);
+                    await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        return null;
+                    }
+
+                    row = reader.GetInt64(0);
+                    oldText = reader.GetString(1);
+                }
+
+                var now = StoredTime.ToUnixMicroseconds(StoredTime.Now());
+                await using (var change = connection.CreateCommand())
+                {
+                    change.Transaction = transaction;
+                    change.CommandText = """
+                        UPDATE memories SET
+                            text = $text, hash = $hash, embedding = $embedding,
+                            metadata = COALESCE($metadata, metadata),
+                            source_message_ids = COALESCE($source_ids, source_message_ids),
+                            invalid_at = COALESCE($invalid_at, invalid_at),
+                            superseded_by = COALESCE($superseded_by, superseded_by),
+                            updated_at = $now
+                        WHERE seq = $seq
+                        """;
+                    change.Parameters.AddWithValue("$text", update.Text);
+                    change.Parameters.AddWithValue("$hash", update.Hash);
+                    change.Parameters.AddWithValue("$embedding", SqliteRecords.EmbeddingBlob(update.Embedding));
+                    change.Parameters.AddWithValue("$metadata", update.Metadata is null ? DBNull.Value : MetadataJson.Serialize(update.Metadata));
+                    change.Parameters.AddWithValue("$source_ids", update.SourceMessageIds is null ? DBNull.Value : MetadataJson.SerializeIds(update.SourceMessageIds));
+                    change.Parameters.AddWithValue("$invalid_at", SqliteRecords.Nullable(update.InvalidAt));
+                    change.Parameters.AddWithValue("$superseded_by", SqliteRecords.Nullable(update.SupersededBy));
+                    change.Parameters.AddWithValue("$now", now);
+                    change.Parameters.AddWithValue("$seq", row);
+                    await change.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using (var read = connection.CreateCommand())
+                {
+                    read.Transaction = transaction;
+                    read.CommandText = $"SELECT {SqliteRecords.Columns} FROM memories m WHERE m.seq = $seq";
+                    read.Parameters.AddWithValue("$seq", row);
+                    updated = (await ReadRecordsAsync(read, MetadataFilter.None, 1, cancellationToken))[0];
+                }
+
+                await using (var history = HistoryInsert(connection, transaction))
+                {
+                    SetHistory(history, tenant, id, oldText, updated.Text, MemoryEvent.Update, actor, updated.Role, updated.SourceMessageIds, now, false);
+                    await history.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            if (updated.InvalidAt is null)
+            {
+                _index.Upsert(tenant, row, updated.Scope, updated.Embedding.Span);
+            }
+            else
+            {
+                _index.Remove(tenant, row);
+            }
+
+            return updated;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string tenant, string id, string actor, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Id(id);
+        await InitializeAsync(cancellationToken);
+        return await DeleteWhereAsync(tenant, actor, command =>
+        {
+            command.Parameters.AddWithValue("$tenant", tenant);
+            command.Parameters.AddWithValue("$id", id);
+            return "m.tenant = $tenant AND m.id = $id";
+        }, cancellationToken) > 0;
+    }
+
+    public async Task<int> DeleteScopeAsync(string tenant, MemoryScope scope, string actor, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        await InitializeAsync(cancellationToken);
+        return await DeleteWhereAsync(tenant, actor, command => SqliteConditions.TenantAndScope(command, tenant, scope), cancellationToken);
+    }
+
+    public async Task ResetAsync(string tenant, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        await InitializeAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using (var connection = await OpenAsync(cancellationToken))
+            await using (var transaction = connection.BeginTransaction())
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "DELETE FROM memories WHERE tenant = $tenant; DELETE FROM memory_history WHERE tenant = $tenant;";
+                command.Parameters.AddWithValue("$tenant", tenant);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            _index.RemoveTenant(tenant);
+            _logger.LogInformation("Reset tenant {Tenant}", tenant);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<MemoryHistoryEntry>> GetHistoryAsync(string tenant, string id, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Id(id);
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {SqliteRecords.HistoryColumns} FROM memory_history WHERE tenant = $tenant AND memory_id = $id ORDER BY seq";
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$id", id);
+        var entries = new List<MemoryHistoryEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(SqliteRecords.ReadHistory(reader));
+        }
+
+        return entries;
+    }
+
+    public async Task<IReadOnlyList<MemoryRecord>> FindByHashAsync(
+        string tenant, MemoryScope scope, string hash, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        ArgumentException.ThrowIfNullOrEmpty(hash);
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = SqliteConditions.TenantAndScope(command, tenant, scope);
+        command.CommandText = $"SELECT {SqliteRecords.Columns} FROM memories m WHERE {where} AND m.hash = $hash AND m.invalid_at IS NULL ORDER BY m.created_at, m.id";
+        command.Parameters.AddWithValue("$hash", hash);
+        return await ReadRecordsAsync(command, MetadataFilter.None, int.MaxValue, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ScoredMemory>> SearchByVectorAsync(
+        string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        StoreArguments.Embedding(query.Span, _dimensions, nameof(query));
+        StoreArguments.Filter(filter);
+        StoreArguments.Limit(limit, StoreArguments.MaxSearchLimit);
+        await InitializeAsync(cancellationToken);
+
+        // The int8 scan picks candidates; exact cosine on the stored floats decides. A few times the limit is
+        // enough for the quantisation error; a metadata filter may reject candidates, so then widen and retry.
+        var candidates = filter.IsEmpty ? (limit * 4) + 16 : (limit * 8) + 64;
+        await using var connection = await OpenAsync(cancellationToken);
+        while (true)
+        {
+            var hits = _index.Search(tenant, scope, query.Span, candidates);
+            if (hits.Count == 0)
+            {
+                return [];
+            }
+
+            var results = await RerankAsync(connection, tenant, scope, query, filter, hits, cancellationToken);
+            if (results.Count >= limit || hits.Count < candidates)
+            {
+                return results.Count > limit ? results.GetRange(0, limit) : results;
+            }
+
+            candidates *= 4;
+        }
+    }
+
+    public async Task<IReadOnlyList<ScoredMemory>> SearchByTextAsync(
+        string tenant, MemoryScope scope, string query, MetadataFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        StoreArguments.Filter(filter);
+        StoreArguments.Limit(limit, StoreArguments.MaxSearchLimit);
+        var terms = TextQueryTerms.Extract(query);
+        if (terms.Count == 0)
+        {
+            return [];
+        }
+
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = SqliteConditions.TenantAndScope(command, tenant, scope) + SqliteConditions.MetadataPrefilter(command, filter);
+
+        // Each term is letters and digits only, quoted as an FTS5 string: no operator, column filter or
+        // syntax error can come from the user's text. bm25() is lower-is-better, so the score is its negation.
+        command.CommandText = $"""
+            SELECT {SqliteRecords.Columns}, bm25(memories_fts) AS rank
+            FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+            WHERE memories_fts MATCH $query AND {where} AND m.invalid_at IS NULL
+            ORDER BY rank
+            LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$query", string.Join(" OR ", terms.Select(term => "\"" + term + "\"")));
+        command.Parameters.AddWithValue("$limit", filter.IsEmpty ? limit : -1);
+        var results = new List<ScoredMemory>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (results.Count < limit && await reader.ReadAsync(cancellationToken))
+        {
+            var record = SqliteRecords.Read(reader);
+            if (filter.IsEmpty || filter.Matches(record.Metadata))
+            {
+                results.Add(new ScoredMemory(record, -reader.GetDouble(SqliteRecords.ColumnCount)));
+            }
+        }
+
+        return results;
+    }
+
+    public async Task<long> CountAsync(string tenant, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM memories WHERE tenant = $tenant";
+        command.Parameters.AddWithValue("$tenant", tenant);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        // Pooled connections keep the file (and its WAL) open; release them so the file can be moved or reopened.
+        using (var connection = new SqliteConnection(_connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        _index.Dispose();
+        _writeLock.Dispose();
+        _initializeLock.Dispose();
+    }
+
+    private async Task<int> DeleteWhereAsync(
+        string tenant, string actor, Func<SqliteCommand, string> where, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var deleted = new List<long>();
+            await using (var connection = await OpenAsync(cancellationToken))
+            await using (var transaction = connection.BeginTransaction())
+            {
+                var victims = new List<(long Row, string Id, string Text, string? Role, IReadOnlyList<string> Sources)>();
+                await using (var find = connection.CreateCommand())
+                {
+                    find.Transaction = transaction;
+                    find.CommandText = $"SELECT m.seq, m.id, m.text, m.role, m.source_message_ids FROM memories m WHERE {where(find)}";
+                    await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        victims.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                            reader.IsDBNull(3) ? null : reader.GetString(3), MetadataJson.DeserializeIds(reader.GetString(4))));
+                    }
+                }
+
+                if (victims.Count == 0)
+                {
+                    return 0;
+                }
+
+                var now = StoredTime.ToUnixMicroseconds(StoredTime.Now());
+                await using var remove = connection.CreateCommand();
+                remove.Transaction = transaction;
+                remove.CommandText = "DELETE FROM memories WHERE seq = $seq";
+                var seq = remove.Parameters.Add("$seq", SqliteType.Integer);
+                await using var history = HistoryInsert(connection, transaction);
+                foreach (var victim in victims)
+                {
+                    seq.Value = victim.Row;
+                    await remove.ExecuteNonQueryAsync(cancellationToken);
+                    SetHistory(history, tenant, victim.Id, victim.Text, null, MemoryEvent.Delete, actor, victim.Role, victim.Sources, now, true);
+                    await history.ExecuteNonQueryAsync(cancellationToken);
+                    deleted.Add(victim.Row);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            foreach (var row in deleted)
+            {
+                _index.Remove(tenant, row);
+            }
+
+            return deleted.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static async Task<List<ScoredMemory>> RerankAsync(
+        SqliteConnection connection, string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter,
+        IReadOnlyList<(long Row, float Score)> hits, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {SqliteRecords.Columns} FROM memories m
+            WHERE m.seq IN (SELECT value FROM json_each($rows)) AND m.tenant = $tenant AND m.invalid_at IS NULL
+            """;
+        command.Parameters.AddWithValue("$rows", "[" + string.Join(",", hits.Select(hit => hit.Row)) + "]");
+        command.Parameters.AddWithValue("$tenant", tenant);
+        var results = new List<ScoredMemory>(hits.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var record = SqliteRecords.Read(reader);
+
+            // The file is the truth: a row changed since the index saw it must still pass every condition.
+            if (!scope.Matches(record.Scope) || (!filter.IsEmpty && !filter.Matches(record.Metadata)))
+            {
+                continue;
+            }
+
+            results.Add(new ScoredMemory(record, Int8Vectors.Cosine(query.Span, record.Embedding.Span)));
+        }
+
+        results.Sort((a, b) => b.Score.CompareTo(a.Score));
+        return results;
+    }
+
+    private int LoadIndex(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, tenant, user_id, agent_id, run_id, embedding FROM memories WHERE invalid_at IS NULL";
+        using var reader = command.ExecuteReader();
+        var count = 0;
+        var buffer = new byte[_dimensions * sizeof(float)];
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var length = reader.GetBytes(5, 0, buffer, 0, buffer.Length);
+            if (length != buffer.Length)
+            {
+                throw new InvalidDataException($"Memory row {reader.GetInt64(0)} has an embedding of {length} bytes; expected {buffer.Length}.");
+            }
+
+            var scope = new MemoryScope(
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4));
+            _index.Upsert(reader.GetString(1), reader.GetInt64(0), scope, Int8Vectors.AsFloats(buffer));
+            count++;
+        }
+
+        return count;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+
+            // NORMAL is durable in WAL mode except for the last transactions on power loss, never corrupt.
+            command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<List<MemoryRecord>> ReadRecordsAsync(
+        SqliteCommand command, MetadataFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        var records = new List<MemoryRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (records.Count < limit && await reader.ReadAsync(cancellationToken))
+        {
+            var record = SqliteRecords.Read(reader);
+            if (filter.IsEmpty || filter.Matches(record.Metadata))
+            {
+                records.Add(record);
+            }
+        }
+
+        return records;
+    }
+
+    private static SqliteParameter[] AddParameters(SqliteCommand command, params string[] names) =>
+        // No declared type: each value binds as what it is (text, integer, blob or NULL).
+        names.Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+
+    private static SqliteCommand HistoryInsert(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            INSERT INTO memory_history ({SqliteRecords.HistoryColumns}, tenant)
+            VALUES ($h_id, $h_memory_id, $h_old, $h_new, $h_event, $h_actor, $h_role, $h_sources, $h_created_at, $h_deleted, $h_tenant)
+            """;
+        AddParameters(command, "$h_id", "$h_memory_id", "$h_old", "$h_new", "$h_event", "$h_actor", "$h_role", "$h_sources",
+            "$h_created_at", "$h_deleted", "$h_tenant");
+        return command;
+    }
+
+    private static void SetHistory(
+        SqliteCommand history, string tenant, string memoryId, string? oldText, string? newText, MemoryEvent memoryEvent,
+        string? actor, string? role, IReadOnlyList<string> sources, long createdAt, bool isDeleted)
+    {
+        var p = history.Parameters;
+        p["$h_id"].Value = Guid.NewGuid().ToString();
+        p["$h_memory_id"].Value = memoryId;
+        p["$h_old"].Value = SqliteRecords.Nullable(oldText);
+        p["$h_new"].Value = SqliteRecords.Nullable(newText);
+        p["$h_event"].Value = HistoryEventNames.ToStored(memoryEvent);
+        p["$h_actor"].Value = SqliteRecords.Nullable(actor);
+        p["$h_role"].Value = SqliteRecords.Nullable(role);
+        p["$h_sources"].Value = MetadataJson.SerializeIds(sources);
+        p["$h_created_at"].Value = createdAt;
+        p["$h_deleted"].Value = isDeleted ? 1 : 0;
+        p["$h_tenant"].Value = tenant;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Memory.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store's schema: the same tables as PostgreSQL's migrations (memories, memory_history), an
+/// FTS5 index kept in step by triggers, and a settings table that pins the embedding dimension of the file.
+/// Versioned with PRAGMA user_version; creating it is idempotent.
+/// </summary>
+internal static class SqliteSchema
+{
+    public const int Version = 1;
+
+    private const string CreateV1 = """
+        CREATE TABLE IF NOT EXISTS memories (
+            seq                INTEGER PRIMARY KEY,
+            tenant             TEXT    NOT NULL,
+            id                 TEXT    NOT NULL,
+            user_id            TEXT,
+            agent_id           TEXT,
+            run_id             TEXT,
+            text               TEXT    NOT NULL,
+            hash               TEXT    NOT NULL,
+            embedding          BLOB    NOT NULL,
+            metadata           TEXT    NOT NULL DEFAULT '{}',
+            source_message_ids TEXT    NOT NULL DEFAULT '[]',
+            role               TEXT,
+            created_at         INTEGER NOT NULL,
+            updated_at         INTEGER,
+            invalid_at         INTEGER,
+            superseded_by      TEXT,
+            UNIQUE (tenant, id)
+        );
+        CREATE INDEX IF NOT EXISTS memories_user_idx  ON memories (tenant, user_id, created_at DESC);
+        CREATE INDEX IF NOT EXISTS memories_agent_idx ON memories (tenant, agent_id, created_at DESC);
+        CREATE INDEX IF NOT EXISTS memories_run_idx   ON memories (tenant, run_id, created_at DESC);
+        CREATE INDEX IF NOT EXISTS memories_hash_idx  ON memories (tenant, hash);
+
+        CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
+            text, content = 'memories', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2');
+        CREATE TRIGGER IF NOT EXISTS memories_fts_insert AFTER INSERT ON memories BEGIN
+            INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS memories_fts_delete AFTER DELETE ON memories BEGIN
+            INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS memories_fts_update AFTER UPDATE OF text ON memories BEGIN
+            INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+            INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
+        END;
+
+        CREATE TABLE IF NOT EXISTS memory_history (
+            seq                INTEGER PRIMARY KEY,
+            id                 TEXT    NOT NULL UNIQUE,
+            tenant             TEXT    NOT NULL,
+            memory_id          TEXT    NOT NULL,
+            old_memory         TEXT,
+            new_memory         TEXT,
+            event              TEXT    NOT NULL CHECK (event IN ('ADD', 'UPDATE', 'DELETE', 'NONE')),
+            actor              TEXT,
+            role               TEXT,
+            source_message_ids TEXT    NOT NULL DEFAULT '[]',
+            created_at         INTEGER NOT NULL,
+            is_deleted         INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS memory_history_memory_idx ON memory_history (tenant, memory_id, seq);
+
+        CREATE TABLE IF NOT EXISTS store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """;
+
+    /// <summary>Creates or upgrades the schema and checks that the file holds vectors of the configured length.</summary>
+    public static void Apply(SqliteConnection connection, int dimensions)
+    {
+        Execute(connection, "PRAGMA journal_mode = WAL");
+        using var transaction = connection.BeginTransaction();
+        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        if (version > Version)
+        {
+            throw new InvalidOperationException(
+                $"The memory file has schema version {version}, newer than this build's {Version}; use a newer build or another Storage:SqlitePath.");
+        }
+
+        Execute(connection, CreateV1);
+        Execute(connection, $"INSERT OR IGNORE INTO store_settings (key, value) VALUES ('embedding_dimensions', '{dimensions.ToString(CultureInfo.InvariantCulture)}')");
+        var stored = Convert.ToString(Scalar(connection, "SELECT value FROM store_settings WHERE key = 'embedding_dimensions'"), CultureInfo.InvariantCulture);
+        if (stored != dimensions.ToString(CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException(
+                $"The memory file holds {stored}-dimensional embeddings but Storage:EmbeddingDimensions is {dimensions}. " +
+                "Set Storage:EmbeddingDimensions (and the embedder) to the file's dimension, or point Storage:SqlitePath at a new file and re-add the memories.");
+        }
+
+        Execute(connection, $"PRAGMA user_version = {Version}");
+        transaction.Commit();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}

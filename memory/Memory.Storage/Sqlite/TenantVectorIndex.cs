@@ -1,0 +1,248 @@
+using System.Runtime.InteropServices;
+using Memory.Conversations.Model;
+
+namespace Memory.Storage.Sqlite;
+
+/// <summary>
+/// The in-process vector index of one tenant: int8 codes of every valid memory in one contiguous array,
+/// with the scope ids interned to integers so the scan filters by scope without touching strings. It holds
+/// row numbers (SQLite rowids), not records: callers re-read candidates from the file, which stays the truth.
+/// Reads run in parallel; writes are applied after their transaction commits, under the write lock.
+/// </summary>
+internal sealed class TenantVectorIndex : IDisposable
+{
+    /// <summary>Below this many rows a second thread costs more than it saves.</summary>
+    private const int ParallelThreshold = 16_384;
+
+    private readonly int _dimensions;
+    private readonly int _stride;
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<long, int> _slotOfRow = [];
+    private readonly Stack<int> _freeSlots = new();
+
+    /// <summary>Scope ids to small integers; 0 stands for "no id".</summary>
+    private readonly Dictionary<string, int> _names = new(StringComparer.Ordinal);
+
+    private sbyte[] _codes;
+    private float[] _scales;
+    private long[] _rows;
+    private int[] _users;
+    private int[] _agents;
+    private int[] _runs;
+    private int _slots;
+
+    public TenantVectorIndex(int dimensions)
+    {
+        _dimensions = dimensions;
+        _stride = Int8Vectors.Stride(dimensions);
+        const int initialCapacity = 256;
+        _codes = new sbyte[initialCapacity * _stride];
+        _scales = new float[initialCapacity];
+        _rows = new long[initialCapacity];
+        _users = new int[initialCapacity];
+        _agents = new int[initialCapacity];
+        _runs = new int[initialCapacity];
+    }
+
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _slotOfRow.Count;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Adds or replaces the vector of a row.</summary>
+    public void Upsert(long row, MemoryScope scope, ReadOnlySpan<float> embedding)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_slotOfRow.TryGetValue(row, out var slot))
+            {
+                slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : NewSlot();
+                _slotOfRow[row] = slot;
+            }
+
+            _rows[slot] = row;
+            _users[slot] = Intern(scope.UserId);
+            _agents[slot] = Intern(scope.AgentId);
+            _runs[slot] = Intern(scope.RunId);
+            _scales[slot] = Int8Vectors.Quantize(embedding, _codes.AsSpan(slot * _stride, _stride));
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public void Remove(long row)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_slotOfRow.Remove(row, out var slot))
+            {
+                _rows[slot] = -1;
+                _scales[slot] = 0f;
+                _freeSlots.Push(slot);
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The rows of the scope whose approximate cosine to the query is highest, best first.</summary>
+    public IReadOnlyList<(long Row, float Score)> Search(MemoryScope scope, ReadOnlySpan<float> query, int count)
+    {
+        var queryCodes = new short[_stride];
+        var queryScale = Int8Vectors.QuantizeQuery(query, queryCodes);
+        _lock.EnterReadLock();
+        try
+        {
+            if (!TryCode(scope.UserId, out var user) || !TryCode(scope.AgentId, out var agent) || !TryCode(scope.RunId, out var run))
+            {
+                return [];
+            }
+
+            var filter = new ScopeCodes(user, agent, run);
+            if (_slots < ParallelThreshold || Environment.ProcessorCount < 2)
+            {
+                var best = new TopScores(count);
+                Scan(0, _slots, filter, queryCodes, best);
+                return best.Sorted(queryScale);
+            }
+
+            // Two halves on two threads; the read lock is held by this thread for both.
+            var middle = _slots / 2;
+            var left = new TopScores(count);
+            var right = new TopScores(count);
+            Parallel.Invoke(
+                () => Scan(0, middle, filter, queryCodes, left),
+                () => Scan(middle, _slots, filter, queryCodes, right));
+            left.Merge(right);
+            return left.Sorted(queryScale);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    private void Scan(int start, int end, ScopeCodes filter, short[] queryCodes, TopScores best)
+    {
+        ref var query = ref MemoryMarshal.GetArrayDataReference(queryCodes);
+        ref var codes = ref MemoryMarshal.GetArrayDataReference(_codes);
+        var rows = _rows;
+        var scales = _scales;
+        for (var slot = start; slot < end; slot++)
+        {
+            if (rows[slot] < 0
+                || (filter.User != 0 && _users[slot] != filter.User)
+                || (filter.Agent != 0 && _agents[slot] != filter.Agent)
+                || (filter.Run != 0 && _runs[slot] != filter.Run))
+            {
+                continue;
+            }
+
+            var dot = Int8Vectors.Dot(ref System.Runtime.CompilerServices.Unsafe.Add(ref codes, slot * _stride), ref query, _stride);
+            best.Offer(rows[slot], dot * scales[slot]);
+        }
+    }
+
+    private int NewSlot()
+    {
+        if (_slots == _rows.Length)
+        {
+            var capacity = _rows.Length * 2;
+            Array.Resize(ref _codes, capacity * _stride);
+            Array.Resize(ref _scales, capacity);
+            Array.Resize(ref _rows, capacity);
+            Array.Resize(ref _users, capacity);
+            Array.Resize(ref _agents, capacity);
+            Array.Resize(ref _runs, capacity);
+        }
+
+        return _slots++;
+    }
+
+    private int Intern(string? name)
+    {
+        if (name is null)
+        {
+            return 0;
+        }
+
+        if (!_names.TryGetValue(name, out var code))
+        {
+            code = _names.Count + 1;
+            _names[name] = code;
+        }
+
+        return code;
+    }
+
+    /// <summary>False when the scope names an id no memory of this tenant has: nothing can match.</summary>
+    private bool TryCode(string? name, out int code)
+    {
+        if (name is null)
+        {
+            code = 0;
+            return true;
+        }
+
+        return _names.TryGetValue(name, out code);
+    }
+
+    private readonly record struct ScopeCodes(int User, int Agent, int Run);
+
+    /// <summary>A bounded min-heap of (row, raw score): the best <c>capacity</c> seen so far.</summary>
+    private sealed class TopScores(int capacity)
+    {
+        private readonly PriorityQueue<long, float> _heap = new(capacity + 1);
+
+        public void Offer(long row, float score)
+        {
+            if (_heap.Count < capacity)
+            {
+                _heap.Enqueue(row, score);
+            }
+            else if (_heap.TryPeek(out _, out var worst) && score > worst)
+            {
+                _heap.DequeueEnqueue(row, score);
+            }
+        }
+
+        public void Merge(TopScores other)
+        {
+            foreach (var (row, score) in other._heap.UnorderedItems)
+            {
+                Offer(row, score);
+            }
+        }
+
+        public List<(long Row, float Score)> Sorted(float queryScale)
+        {
+            var items = new List<(long Row, float Score)>(_heap.Count);
+            foreach (var (row, score) in _heap.UnorderedItems)
+            {
+                items.Add((row, score * queryScale));
+            }
+
+            items.Sort((a, b) => b.Score.CompareTo(a.Score));
+            return items;
+        }
+    }
+}
