@@ -1,0 +1,123 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Memory.Kernels;
+
+/// <summary>
+/// The decoder's kernels compiled for one accelerator, with launchers that choose group and grid sizes. Launches are
+/// queued on the accelerator's default stream; call <see cref="Synchronize"/> before reading results on the host.
+/// </summary>
+public sealed class DecoderKernels : IDisposable
+{
+    private readonly Accelerator _accelerator;
+    private readonly MemoryBuffer1D<ushort, Stride1D.Dense> _noWeights;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _noRows;
+    private readonly Action<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int> _embedding;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float> _rmsNorm;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int> _matMul;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _rope;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int> _kvWrite;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> _attention;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> _logSoftmax;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _sample;
+
+    /// <summary>Compiles every kernel for <paramref name="accelerator"/>.</summary>
+    public DecoderKernels(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        _accelerator = accelerator;
+        GroupSize = ChooseGroupSize(accelerator, KernelLimits.MaxGroupSize);
+        AttentionGroupSize = ChooseGroupSize(accelerator, 128);
+        _noWeights = accelerator.Allocate1D<ushort>(1);
+        _noRows = accelerator.Allocate1D<int>(1);
+        _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
+        _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
+        _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int>(MatMulKernel.Run);
+        _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RopeKernel.Run);
+        _kvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int>(KvCacheWriteKernel.Run);
+        _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>(PagedAttentionKernel.Run);
+        _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SwiGluKernel.Run);
+        _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
+        _sample = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(SampleKernel.Run);
+    }
+
+    /// <summary>Group size of the row-wise kernels (norm, matmul, softmax, sampling).</summary>
+    public int GroupSize { get; }
+
+    /// <summary>Group size of the attention kernel; head dimensions up to four times this are supported.</summary>
+    public int AttentionGroupSize { get; }
+
+    /// <summary>Largest head dimension the attention kernel accepts on this accelerator.</summary>
+    public int MaxHeadDim => Math.Min(KernelLimits.MaxHeadDim, KernelLimits.AttentionDimsPerThread * AttentionGroupSize);
+
+    /// <summary>x[t, :] = table[ids[t], :].</summary>
+    public void Embedding(ArrayView<int> ids, WeightView table, ArrayView<float> x, int tokens, int dim) =>
+        _embedding(tokens * dim, ids, table.Data, table.Type, x, dim);
+
+    /// <summary>RMSNorm of <paramref name="rows"/> rows; with a row map, output row r normalises input row rowMap[r].</summary>
+    public void RmsNorm(ArrayView<float> x, ArrayView<int>? rowMap, WeightView weight, ArrayView<float> y, int rows, int dim, float eps) =>
+        _rmsNorm(new KernelConfig(rows, GroupSize), x, rowMap ?? _noRows.View.AsContiguous(), rowMap is null ? 0 : 1, weight.Data, weight.Type, y, dim, eps);
+
+    /// <summary>y = (accumulate ? y : 0) + x · Wᵀ + bias for x [tokens, k], W [n, k].</summary>
+    public void MatMul(ArrayView<float> x, WeightView weight, WeightView bias, ArrayView<float> y, int tokens, int n, int k, bool accumulate)
+    {
+        int warpsPerGroup = GroupSize / _accelerator.WarpSize;
+        long items = (long)n * ((tokens + MatMulKernel.TokenTile - 1) / MatMulKernel.TokenTile);
+        int groups = (int)Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, 65535));
+        ArrayView<ushort> biasData = bias.IsPresent ? bias.Data : _noWeights.View.AsContiguous();
+        _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, weight.Type, biasData, bias.Type, y, tokens, n, k, accumulate ? 1 : 0);
+    }
+
+    /// <summary>Rotary embedding in place on [tokens, heads · headDim].</summary>
+    public void Rope(ArrayView<float> values, ArrayView<int> positions, ArrayView<float> invFreq, int tokens, int heads, int headDim) =>
+        _rope(tokens * heads * (headDim / 2), values, positions, invFreq, heads, headDim);
+
+    /// <summary>Stores the tokens' keys and values in the paged cache of one layer.</summary>
+    public void WriteKv(ArrayView<float> k, ArrayView<float> v, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, int tokens, int kvDim, int blockSize) =>
+        _kvWrite(tokens * kvDim, k, v, kCache, vCache, positions, tableOffsets, blockTable, kvDim, blockSize);
+
+    /// <summary>Causal paged attention for every (token, head).</summary>
+    public void Attention(ArrayView<float> q, ArrayView<float> kCache, ArrayView<float> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, ArrayView<float> output, int tokens, int heads, int kvHeads, int headDim, int blockSize)
+    {
+        if (headDim > MaxHeadDim || heads % kvHeads != 0)
+        {
+            throw new ArgumentException($"attention needs headDim ≤ {MaxHeadDim} and heads divisible by kvHeads; got headDim {headDim}, heads {heads}, kvHeads {kvHeads}");
+        }
+
+        _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim));
+    }
+
+    /// <summary>gate = silu(gate) · up over <paramref name="count"/> elements.</summary>
+    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, int count) => _swiGlu(count, gate, up);
+
+    /// <summary>Row-wise log-softmax of [rows, width].</summary>
+    public void LogSoftmax(ArrayView<float> x, ArrayView<float> y, int rows, int width) =>
+        _logSoftmax(new KernelConfig(rows, GroupSize), x, y, width);
+
+    /// <summary>Samples one token per logits row (see <see cref="SampleKernel"/> for the exact semantics).</summary>
+    public void Sample(ArrayView<float> logits, ArrayView<float> temperatures, ArrayView<int> topKs, ArrayView<float> topPs, ArrayView<float> uniforms, ArrayView<int> tokens, int rows, int vocab) =>
+        _sample(new KernelConfig(rows, GroupSize), logits, temperatures, topKs, topPs, uniforms, tokens, vocab);
+
+    /// <summary>Waits for every queued launch.</summary>
+    public void Synchronize() => _accelerator.Synchronize();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _noWeights.Dispose();
+        _noRows.Dispose();
+    }
+
+    private static int ChooseGroupSize(Accelerator accelerator, int wanted)
+    {
+        int limit = Math.Min(wanted, accelerator.MaxNumThreadsPerGroup);
+        int size = accelerator.WarpSize;
+        while (size * 2 <= limit)
+        {
+            size *= 2;
+        }
+
+        return size;
+    }
+}

@@ -1,0 +1,91 @@
+using ILGPU;
+
+namespace Memory.Kernels;
+
+/// <summary>
+/// y[t, n] = (accumulate ? y[t, n] : 0) + bias[n] + Σ_k x[t, k] · W[n, k] with W in its checkpoint encoding (row-major
+/// [N, K], the layout of a PyTorch Linear weight) and fp32 accumulation. One warp computes one output row n for a tile of
+/// four tokens, so a decode step (one token per sequence) is a GEMV that reads each weight once per tile.
+/// </summary>
+public static class MatMulKernel
+{
+    /// <summary>Tokens one warp handles per weight-row pass.</summary>
+    public const int TokenTile = 4;
+
+    /// <summary>The kernel (explicitly grouped; any grid, group size a multiple of the warp size).</summary>
+    public static void Run(
+        ArrayView<float> x,
+        ArrayView<ushort> w,
+        int wType,
+        ArrayView<ushort> bias,
+        int biasType,
+        ArrayView<float> y,
+        int tokens,
+        int n,
+        int k,
+        int accumulate)
+    {
+        int warpsPerGroup = Group.DimX / Warp.WarpSize;
+        int firstWarp = (Grid.IdxX * warpsPerGroup) + Warp.WarpIdx;
+        int totalWarps = Grid.DimX * warpsPerGroup;
+        int tiles = (tokens + TokenTile - 1) / TokenTile;
+        int lane = Warp.LaneIdx;
+        for (int item = firstWarp; item < n * tiles; item += totalWarps)
+        {
+            int row = item % n;
+            int t0 = item / n * TokenTile;
+            int valid = Math.Min(TokenTile, tokens - t0);
+            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+            int wBase = row * k;
+            int x0 = t0 * k;
+            for (int kk = lane; kk < k; kk += Warp.WarpSize)
+            {
+                float wv = WeightLoads.Load(w, wBase + kk, wType);
+                a0 += x[x0 + kk] * wv;
+                if (valid > 1)
+                {
+                    a1 += x[x0 + k + kk] * wv;
+                }
+
+                if (valid > 2)
+                {
+                    a2 += x[x0 + (2 * k) + kk] * wv;
+                }
+
+                if (valid > 3)
+                {
+                    a3 += x[x0 + (3 * k) + kk] * wv;
+                }
+            }
+
+            a0 = GroupReductions.WarpSum(a0);
+            a1 = GroupReductions.WarpSum(a1);
+            a2 = GroupReductions.WarpSum(a2);
+            a3 = GroupReductions.WarpSum(a3);
+            if (lane == 0)
+            {
+                float b = biasType == WeightType.None ? 0f : WeightLoads.Load(bias, row, biasType);
+                Store(y, (t0 * n) + row, a0 + b, accumulate);
+                if (valid > 1)
+                {
+                    Store(y, ((t0 + 1) * n) + row, a1 + b, accumulate);
+                }
+
+                if (valid > 2)
+                {
+                    Store(y, ((t0 + 2) * n) + row, a2 + b, accumulate);
+                }
+
+                if (valid > 3)
+                {
+                    Store(y, ((t0 + 3) * n) + row, a3 + b, accumulate);
+                }
+            }
+        }
+    }
+
+    private static void Store(ArrayView<float> y, int index, float value, int accumulate)
+    {
+        y[index] = accumulate != 0 ? y[index] + value : value;
+    }
+}

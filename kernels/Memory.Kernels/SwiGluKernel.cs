@@ -1,0 +1,14 @@
+using ILGPU;
+
+namespace Memory.Kernels;
+
+/// <summary>gate[i] = silu(gate[i]) · up[i], in place (the SwiGLU MLP's activation).</summary>
+public static class SwiGluKernel
+{
+    /// <summary>The kernel (auto-grouped; one index per element).</summary>
+    public static void Run(Index1D index, ArrayView<float> gate, ArrayView<float> up)
+    {
+        float g = gate[index];
+        gate[index] = g / (1f + MathF.Exp(-g)) * up[index];
+    }
+}

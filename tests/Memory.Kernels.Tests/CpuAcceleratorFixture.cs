@@ -1,0 +1,51 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using Memory.Kernels;
+
+namespace Memory.Kernels.Tests;
+
+/// <summary>One ILGPU CPU accelerator (warp size 4, groups of up to 32 threads) and the compiled kernels, shared by the tests.</summary>
+public sealed class CpuAcceleratorFixture : IDisposable
+{
+    public CpuAcceleratorFixture()
+    {
+        Context = Context.Create(builder => builder.CPU(new CPUDevice(4, 8, 1)));
+        Accelerator = Context.CreateCPUAccelerator(0);
+        Kernels = new DecoderKernels(Accelerator);
+    }
+
+    public Context Context { get; }
+
+    public Accelerator Accelerator { get; }
+
+    public DecoderKernels Kernels { get; }
+
+    public MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(T[] values)
+        where T : unmanaged
+    {
+        var buffer = Accelerator.Allocate1D<T>(Math.Max(1, values.Length));
+        if (values.Length > 0)
+        {
+            buffer.View.SubView(0, values.Length).CopyFromCPU(values);
+        }
+
+        return buffer;
+    }
+
+    public T[] Download<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, int count)
+        where T : unmanaged
+    {
+        Accelerator.Synchronize();
+        var result = new T[count];
+        buffer.View.SubView(0, count).CopyToCPU(result);
+        return result;
+    }
+
+    public void Dispose()
+    {
+        Kernels.Dispose();
+        Accelerator.Dispose();
+        Context.Dispose();
+    }
+}

@@ -1,0 +1,130 @@
+using Memory.Kernels;
+
+namespace Memory.Kernels.Tests;
+
+[Collection(AcceleratorCollection.Name)]
+public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
+{
+    [Theory]
+    [InlineData(4, 2, 16, 4)]
+    [InlineData(3, 1, 24, 5)]
+    [InlineData(2, 2, 64, 256)]
+    public void Paged_cache_attention_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize)
+    {
+        // Two sequences: 37 cached positions and 9, the last tokens of each in this batch (a prefill chunk and a decode).
+        int[] lengths = [37, 9];
+        int[] newTokens = [6, 1];
+        int kvDim = kvHeads * headDim;
+        var random = new Random(heads * 100 + headDim);
+        var keys = lengths.Select(n => TestData.Floats(random, n * kvDim)).ToArray();
+        var values = lengths.Select(n => TestData.Floats(random, n * kvDim)).ToArray();
+
+        // Blocks are handed out shuffled so the block table, not contiguity, decides where a position lives.
+        int[] blocksPerSeq = lengths.Select(n => (n + blockSize - 1) / blockSize).ToArray();
+        int totalBlocks = blocksPerSeq.Sum() + 3;
+        var order = Enumerable.Range(0, totalBlocks).OrderBy(_ => random.Next()).ToArray();
+        var table = order.Take(blocksPerSeq.Sum()).ToArray();
+        int[] tableStart = [0, blocksPerSeq[0]];
+        var kCache = new float[totalBlocks * blockSize * kvDim];
+        var vCache = new float[kCache.Length];
+        for (int s = 0; s < lengths.Length; s++)
+        {
+            for (int pos = 0; pos < lengths[s]; pos++)
+            {
+                int slot = (table[tableStart[s] + (pos / blockSize)] * blockSize) + (pos % blockSize);
+                Array.Copy(keys[s], pos * kvDim, kCache, slot * kvDim, kvDim);
+                Array.Copy(values[s], pos * kvDim, vCache, slot * kvDim, kvDim);
+            }
+        }
+
+        var positions = new List<int>();
+        var offsets = new List<int>();
+        var owners = new List<int>();
+        for (int s = 0; s < lengths.Length; s++)
+        {
+            for (int pos = lengths[s] - newTokens[s]; pos < lengths[s]; pos++)
+            {
+                positions.Add(pos);
+                offsets.Add(tableStart[s]);
+                owners.Add(s);
+            }
+        }
+
+        int tokens = positions.Count;
+        var q = TestData.Floats(random, tokens * heads * headDim);
+        using var qBuffer = fixture.Upload(q);
+        using var kBuffer = fixture.Upload(kCache);
+        using var vBuffer = fixture.Upload(vCache);
+        using var posBuffer = fixture.Upload(positions.ToArray());
+        using var offBuffer = fixture.Upload(offsets.ToArray());
+        using var tableBuffer = fixture.Upload(table);
+        using var output = fixture.Accelerator.Allocate1D<float>(q.Length);
+        fixture.Kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize);
+        var actual = fixture.Download(output, q.Length);
+
+        var expected = new double[q.Length];
+        for (int t = 0; t < tokens; t++)
+        {
+            int s = owners[t];
+            for (int h = 0; h < heads; h++)
+            {
+                int kvh = h / (heads / kvHeads);
+                int qb = ((t * heads) + h) * headDim;
+                var scores = new double[positions[t] + 1];
+                for (int j = 0; j < scores.Length; j++)
+                {
+                    double dot = 0;
+                    for (int d = 0; d < headDim; d++)
+                    {
+                        dot += (double)q[qb + d] * keys[s][(j * kvDim) + (kvh * headDim) + d];
+                    }
+
+                    scores[j] = dot / Math.Sqrt(headDim);
+                }
+
+                double max = scores.Max();
+                var weights = scores.Select(v => Math.Exp(v - max)).ToArray();
+                double sum = weights.Sum();
+                for (int d = 0; d < headDim; d++)
+                {
+                    double acc = 0;
+                    for (int j = 0; j < scores.Length; j++)
+                    {
+                        acc += weights[j] * values[s][(j * kvDim) + (kvh * headDim) + d];
+                    }
+
+                    expected[qb + d] = acc / sum;
+                }
+            }
+        }
+
+        TestData.AssertClose(expected, actual, 1e-5);
+    }
+
+    [Fact]
+    public void Cache_write_places_rows_by_block_table()
+    {
+        const int kvDim = 3, blockSize = 2;
+        int[] table = [5, 2, 7];
+        int[] positions = [0, 3, 4];
+        int[] offsets = [0, 0, 0];
+        var k = TestData.Floats(new Random(1), positions.Length * kvDim);
+        var v = TestData.Floats(new Random(2), positions.Length * kvDim);
+        using var kBuffer = fixture.Upload(k);
+        using var vBuffer = fixture.Upload(v);
+        using var kCache = fixture.Upload(new float[8 * blockSize * kvDim]);
+        using var vCache = fixture.Upload(new float[8 * blockSize * kvDim]);
+        using var posBuffer = fixture.Upload(positions);
+        using var offBuffer = fixture.Upload(offsets);
+        using var tableBuffer = fixture.Upload(table);
+        fixture.Kernels.WriteKv(kBuffer.View, vBuffer.View, kCache.View, vCache.View, posBuffer.View, offBuffer.View, tableBuffer.View, positions.Length, kvDim, blockSize);
+        var kc = fixture.Download(kCache, 8 * blockSize * kvDim);
+        var vc = fixture.Download(vCache, 8 * blockSize * kvDim);
+        int[] slots = [5 * 2, (2 * 2) + 1, 7 * 2];
+        for (int t = 0; t < positions.Length; t++)
+        {
+            Assert.Equal(k.Skip(t * kvDim).Take(kvDim), kc.Skip(slots[t] * kvDim).Take(kvDim));
+            Assert.Equal(v.Skip(t * kvDim).Take(kvDim), vc.Skip(slots[t] * kvDim).Take(kvDim));
+        }
+    }
+}
