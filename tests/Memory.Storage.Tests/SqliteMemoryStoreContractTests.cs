@@ -1,0 +1,8 @@
+using Memory.Conversations.Storage;
+
+namespace Memory.Storage.Tests;
+
+public sealed class SqliteMemoryStoreContractTests(SqliteStoreFixture fixture) : MemoryStoreContractTests, IClassFixture<SqliteStoreFixture>
+{
+    protected override IMemoryStore Store => fixture.Store;
+}
