@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Mediator;
+using Memory.Cli.Hosting;
+using Memory.Cli.Locomo;
+using Memory.Conversations.Embeddings;
+using Memory.Conversations.Model;
+using Memory.Conversations.Requests;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Memory.Cli.Bench;
+
+/// <summary>
+/// Ingest rate and search latency of one store at one size, through the same requests the REST API sends:
+/// AddMemoriesRequest (infer=false) in client-sized batches into one scope, then SearchMemoriesRequest
+/// (hybrid, top_k 10) and the store's raw vector and text searches, each after a warm-up.
+/// </summary>
+public sealed class StoreBenchmark
+{
+    private const int TopK = 10;
+    private readonly EngineServices _engine;
+    private readonly SyntheticCorpus _corpus = new(seed: 20_261_101);
+
+    public StoreBenchmark(EngineServices engine) => _engine = engine;
+
+    public async Task<StoreBenchmarkResult> RunAsync(
+        int size, int batchSize, int queries, int warmup, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var tenant = $"bench-{Guid.NewGuid():N}";
+        var scope = MemoryScope.From("bench-user", agentId: null, runId: null);
+        await using var serviceScope = _engine.Services.CreateAsyncScope();
+        var mediator = serviceScope.ServiceProvider.GetRequiredService<IMediator>();
+        var embedder = serviceScope.ServiceProvider.GetRequiredService<MemoryEmbedder>();
+        var store = _engine.Store;
+        try
+        {
+            var ingestClock = Stopwatch.StartNew();
+            for (var start = 0; start < size; start += batchSize)
+            {
+                var messages = Enumerable.Range(start, Math.Min(batchSize, size - start))
+                    .Select(i => new IncomingMessage("user", _corpus.Memory(i), $"m{i}"))
+                    .ToList();
+                await mediator.Send(new AddMemoriesRequest(tenant, scope, messages, Metadata: null, Infer: false, Actor: "bench"), cancellationToken);
+                progress?.Report(new EvaluationProgress($"{store.Name} {size:N0}: ingest", Math.Min(start + batchSize, size), size));
+            }
+
+            ingestClock.Stop();
+
+            var texts = Enumerable.Range(0, queries + warmup).Select(_corpus.Query).ToList();
+            var vectors = await embedder.EmbedAsync(texts, cancellationToken);
+
+            var hybrid = await TimeAsync(queries, warmup, i => mediator.Send(
+                new SearchMemoriesRequest(tenant, scope, texts[i], MetadataFilter.None, TopK, Threshold: null), cancellationToken).AsTask(), cancellationToken);
+            progress?.Report(new EvaluationProgress($"{store.Name} {size:N0}: search", 1, 3));
+            var vector = await TimeAsync(queries, warmup, i => store.SearchByVectorAsync(tenant, scope, vectors[i], MetadataFilter.None, TopK, cancellationToken), cancellationToken);
+            progress?.Report(new EvaluationProgress($"{store.Name} {size:N0}: search", 2, 3));
+            var text = await TimeAsync(queries, warmup, i => store.SearchByTextAsync(tenant, scope, texts[i], MetadataFilter.None, TopK, cancellationToken), cancellationToken);
+            progress?.Report(new EvaluationProgress($"{store.Name} {size:N0}: search", 3, 3));
+
+            return new StoreBenchmarkResult(
+                store.Name,
+                size,
+                batchSize,
+                Math.Round(ingestClock.Elapsed.TotalSeconds, 2),
+                Math.Round(size / ingestClock.Elapsed.TotalSeconds, 1),
+                LatencySummary.From(hybrid),
+                LatencySummary.From(vector),
+                LatencySummary.From(text));
+        }
+        finally
+        {
+            await mediator.Send(new ResetRequest(tenant), CancellationToken.None);
+        }
+    }
+
+    private static async Task<List<double>> TimeAsync<T>(int queries, int warmup, Func<int, Task<T>> call, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < warmup; i++)
+        {
+            await call(queries + i);
+        }
+
+        var timings = new List<double>(queries);
+        for (var i = 0; i < queries; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var started = Stopwatch.GetTimestamp();
+            await call(i);
+            timings.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return timings;
+    }
+}
