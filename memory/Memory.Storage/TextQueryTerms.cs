@@ -78,7 +78,7 @@ internal static class TextQueryTerms
             return false;
         }
 
-        var term = word.ToString().ToLowerInvariant().Normalize(NormalizationForm.FormC);
+        var term = word.ToString().ToLowerInvariant();
         word.Clear();
         if (term.Length > MaxTermLength || StopWords.Contains(term) || !seen.Add(term))
         {
