@@ -23,9 +23,10 @@ public static class EvalCommand
             Description = "Store a shared photo's dataset caption with its turn.",
             DefaultValueFactory = _ => true,
         };
+        var details = new Option<FileInfo?>("--details") { Description = "Write one JSON line per question (evidence, results, recall) to this file." };
         var set = new Option<string[]>("--set") { Description = "Configuration override Section:Key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
 
-        var locomo = new Command("locomo", "Evidence recall@k on LoCoMo (categories 1-4).") { data, k, json, storeConnection, fusion, captions, set };
+        var locomo = new Command("locomo", "Evidence recall@k on LoCoMo (categories 1-4).") { data, k, json, storeConnection, fusion, captions, details, set };
         locomo.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
             var file = parse.GetValue(data)!;
@@ -47,8 +48,9 @@ public static class EvalCommand
             settings["Storage:SqlitePath"] = sqlite.Path;
 
             await using var engine = await EngineServices.StartAsync(settings, ct);
+            await using var detailWriter = parse.GetValue(details) is { } detailFile ? new StreamWriter(detailFile.FullName) : null;
             var report = await ProgressDisplay.RunAsync(progress =>
-                new LocomoEvaluator(engine).RunAsync(conversations, topK, parse.GetValue(captions), progress, ct));
+                new LocomoEvaluator(engine).RunAsync(conversations, topK, parse.GetValue(captions), progress, ct, detailWriter));
 
             if (!parse.GetValue(json))
             {

@@ -66,6 +66,8 @@ public sealed class HybridRetriever
             textRanks.TryAdd(byText[i].Memory.Id, (i + 1, byText[i].Score, byText[i].Memory));
         }
 
+        var queryWords = WordAnalyzer.Words(query).ToHashSet(StringComparer.Ordinal);
+        var dates = QueryDates.Find(query);
         var candidates = new List<FusionCandidate>(vectorRanks.Count + textRanks.Count);
         foreach (var id in vectorRanks.Keys.Concat(textRanks.Keys).Distinct(StringComparer.Ordinal))
         {
@@ -77,7 +79,9 @@ public sealed class HybridRetriever
                 Cosine(queryVector.Span, memory.Embedding.Span),
                 inVector ? v.Rank : null,
                 inText ? t.Score : null,
-                inText ? t.Rank : null));
+                inText ? t.Rank : null,
+                SpeakerMatch.Score(queryWords, memory.Role),
+                dates.Count == 0 ? 0 : dates.Max(d => d.Match(memory.CreatedAt))));
         }
 
         return candidates;

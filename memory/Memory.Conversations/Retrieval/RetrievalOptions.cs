@@ -26,6 +26,14 @@ public sealed class RetrievalOptions : IValidatableObject
     [Range(0.0, 100.0)]
     public double RecencyWeight { get; set; }
 
+    /// <summary>Weight of "the query names this memory's speaker"; counted only for queries that name one.</summary>
+    [Range(0.0, 100.0)]
+    public double SpeakerWeight { get; set; } = 0.1;
+
+    /// <summary>Weight of "the memory's time fits a date the query names"; counted only for queries that name one.</summary>
+    [Range(0.0, 100.0)]
+    public double DateWeight { get; set; } = 0.1;
+
     /// <summary>Age at which the recency signal has halved.</summary>
     [Range(0.001, 100_000.0)]
     public double RecencyHalfLifeDays { get; set; } = 30;

@@ -33,7 +33,8 @@ public static class ScoreFusion
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(options);
         var k = options.ReciprocalRankK;
-        var best = (options.VectorWeight + options.TextWeight + options.RecencyWeight) / (k + 1);
+        var (speakerWeight, dateWeight) = HintWeights(candidates, options);
+        var best = (options.VectorWeight + options.TextWeight + options.RecencyWeight + speakerWeight + dateWeight) / (k + 1);
         var recencyRank = RecencyRanks(candidates);
         var result = new List<ScoredMemory>(candidates.Count);
         foreach (var candidate in candidates)
@@ -54,6 +55,8 @@ public static class ScoreFusion
                 sum += options.RecencyWeight / (k + recencyRank[candidate.Memory.Id]);
             }
 
+            sum += ((speakerWeight * candidate.SpeakerMatch) + (dateWeight * candidate.DateMatch)) / (k + 1);
+
             result.Add(new ScoredMemory(candidate.Memory, Math.Clamp(sum / best, 0, 1)));
         }
 
@@ -61,7 +64,7 @@ public static class ScoreFusion
     }
 
     /// <summary>
-    /// (wv · max(0, cosine) + wt · text / best text + wr · 2^(−age / half-life)) / (wv + wt + wr). The text
+    /// (wv · max(0, cosine) + wt · text / best text + wr · 2^(−age / half-life) + ws · speaker + wd · date) / Σ w. The text
     /// score is relative to the best text match among the candidates, since stores rank on their own scales.
     /// </summary>
     public static IReadOnlyList<ScoredMemory> NormalizedSum(
@@ -69,7 +72,8 @@ public static class ScoreFusion
     {
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(options);
-        var totalWeight = options.VectorWeight + options.TextWeight + options.RecencyWeight;
+        var (speakerWeight, dateWeight) = HintWeights(candidates, options);
+        var totalWeight = options.VectorWeight + options.TextWeight + options.RecencyWeight + speakerWeight + dateWeight;
         var bestText = candidates.Count == 0 ? 0 : candidates.Max(c => c.TextScore is { } s && s > 0 ? s : 0);
         var result = new List<ScoredMemory>(candidates.Count);
         foreach (var candidate in candidates)
@@ -77,7 +81,8 @@ public static class ScoreFusion
             var vector = Math.Clamp(candidate.VectorSimilarity, 0, 1);
             var text = bestText > 0 && candidate.TextScore is > 0 ? candidate.TextScore.Value / bestText : 0;
             var recency = options.RecencyWeight > 0 ? Recency(candidate.Memory, now, options.RecencyHalfLifeDays) : 0;
-            var sum = (options.VectorWeight * vector) + (options.TextWeight * text) + (options.RecencyWeight * recency);
+            var sum = (options.VectorWeight * vector) + (options.TextWeight * text) + (options.RecencyWeight * recency)
+                + (speakerWeight * candidate.SpeakerMatch) + (dateWeight * candidate.DateMatch);
             result.Add(new ScoredMemory(candidate.Memory, Math.Clamp(sum / totalWeight, 0, 1)));
         }
 
@@ -92,6 +97,14 @@ public static class ScoreFusion
         var ageDays = Math.Max(0, (now - changed).TotalDays);
         return Math.Pow(2, -ageDays / halfLifeDays);
     }
+
+    /// <summary>
+    /// The speaker and date weights, each only when some candidate carries that hint: a query without a name
+    /// or a date is scored on the same scale as before, so thresholds keep their meaning.
+    /// </summary>
+    private static (double Speaker, double Date) HintWeights(IReadOnlyList<FusionCandidate> candidates, RetrievalOptions options) =>
+        (candidates.Any(c => c.SpeakerMatch > 0) ? options.SpeakerWeight : 0,
+         candidates.Any(c => c.DateMatch > 0) ? options.DateWeight : 0);
 
     private static Dictionary<string, int> RecencyRanks(IReadOnlyList<FusionCandidate> candidates)
     {

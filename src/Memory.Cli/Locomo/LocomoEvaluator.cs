@@ -32,7 +32,7 @@ public sealed class LocomoEvaluator
 
     public async Task<RecallReport> RunAsync(
         IReadOnlyList<LocomoConversation> conversations, int k, bool includeImageCaptions, IProgress<EvaluationProgress>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, TextWriter? details = null)
     {
         ArgumentNullException.ThrowIfNull(conversations);
         var tenant = $"locomo-eval-{Guid.NewGuid():N}";
@@ -72,7 +72,19 @@ public sealed class LocomoEvaluator
                     new SearchMemoriesRequest(tenant, LocomoIngestion.ScopeOf(conversation), question.Question, MetadataFilter.None, k, Threshold: null),
                     cancellationToken);
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                recalls.Add((question.Category, EvidenceRecall(question.Evidence, results)));
+                var recall = EvidenceRecall(question.Evidence, results);
+                recalls.Add((question.Category, recall));
+                if (details is not null)
+                {
+                    await details.WriteLineAsync(JsonOutput.Serialize(new QuestionOutcome(
+                        conversation.SampleId,
+                        question.Category,
+                        question.Question,
+                        question.Evidence,
+                        results.Select(r => new RetrievedTurn(string.Join(",", r.Memory.SourceMessageIds), Math.Round(r.Score, 4), r.Memory.Text)).ToList(),
+                        recall)));
+                }
+
                 progress?.Report(new EvaluationProgress("search", recalls.Count, asked.Count));
             }
 
