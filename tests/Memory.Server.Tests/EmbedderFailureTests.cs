@@ -50,6 +50,13 @@ public sealed class EmbedderFailureTests : IAsyncLifetime
             {"messages": [{"role": "user", "content": "I also grow basil."}], "user_id": "{{user}}", "infer": false}
             """)).ReadProblemAsync(HttpStatusCode.BadGateway);
         Assert.Contains("embedding", add.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        if (answer == EmbeddingAnswer.NaN)
+        {
+            // The OpenAI client asks for base64 floats, so a real NaN reaches the engine's vector check.
+            Assert.Equal("base64", _embedder.LastEncodingFormat);
+            Assert.Contains("non-finite", add.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
         await (await _client.PutJsonAsync($"memories/{kept}", """{"text": "I grow peppers."}""")).ReadProblemAsync(HttpStatusCode.BadGateway);
         await (await _client.PostJsonAsync("search", $$"""{"query": "balcony", "user_id": "{{user}}"}""")).ReadProblemAsync(HttpStatusCode.BadGateway);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using Memory.Conversations.Errors;
 using Memory.Conversations.Model;
@@ -8,16 +9,22 @@ namespace Memory.Server.Contracts;
 /// <summary>Body of <c>POST /memories</c> (Mem0's MemoryCreate); <c>infer</c> defaults to true as in Mem0.</summary>
 internal sealed class AddMemoriesBody
 {
+    [Description("The conversation messages to remember, oldest first.")]
     public List<MessageBody?>? Messages { get; set; }
 
+    [Description("Who the memories are about. At least one of user_id, agent_id, run_id is required.")]
     public string? UserId { get; set; }
 
+    [Description("Which agent holds the memories.")]
     public string? AgentId { get; set; }
 
+    [Description("Which run or session the memories belong to.")]
     public string? RunId { get; set; }
 
+    [Description("Stored with every memory made from this request; message metadata is merged over it.")]
     public Dictionary<string, JsonElement>? Metadata { get; set; }
 
+    [Description("true (default, as in Mem0): extract facts with an LLM (501 while none is configured). false: store each message verbatim.")]
     public bool? Infer { get; set; }
 
     public AddMemoriesRequest ToRequest(string tenant, string actor)

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 
 namespace Memory.Server.Contracts;
@@ -8,16 +9,22 @@ namespace Memory.Server.Contracts;
 /// </summary>
 internal sealed class MessageBody
 {
+    [Description("Who spoke: user, assistant, or a speaker name.")]
     public string? Role { get; set; }
 
+    [Description("The message text.")]
     public string? Content { get; set; }
 
+    [Description("The caller's id for this message, kept as provenance (also read from message_id or metadata.message_id / metadata.id).")]
     public string? Id { get; set; }
 
+    [Description("The caller's id for this message (alias of id).")]
     public string? MessageId { get; set; }
 
+    [Description("When the message was said; the memory is dated by it (defaults to now).")]
     public DateTimeOffset? Timestamp { get; set; }
 
+    [Description("Metadata of this message, stored with its memory.")]
     public Dictionary<string, JsonElement>? Metadata { get; set; }
 
     /// <summary>The caller's id for this message, from the first place that holds a non-blank string.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using Memory.Conversations.Errors;
 using Memory.Conversations.Requests;
@@ -9,20 +10,28 @@ internal sealed class SearchBody
 {
     public const int DefaultTopK = 20;
 
+    [Description("What to look for.")]
     public string? Query { get; set; }
 
+    [Description("Scope: user id (may also be given inside filters).")]
     public string? UserId { get; set; }
 
+    [Description("Scope: agent id (may also be given inside filters).")]
     public string? AgentId { get; set; }
 
+    [Description("Scope: run id (may also be given inside filters).")]
     public string? RunId { get; set; }
 
+    [Description("Metadata equality filters: {key: value}, {key: [any of]}, {key: {eq|in: ...}}, {AND: [...]}; user_id/agent_id/run_id here set the scope.")]
     public Dictionary<string, JsonElement>? Filters { get; set; }
 
+    [Description("Most results to return (default 20, at most 1000).")]
     public int? TopK { get; set; }
 
+    [Description("Alias of top_k.")]
     public int? Limit { get; set; }
 
+    [Description("Drop results scoring below this (0 to 1).")]
     public double? Threshold { get; set; }
 
     public SearchMemoriesRequest ToRequest(string tenant)

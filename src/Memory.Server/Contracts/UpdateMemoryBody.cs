@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using Memory.Conversations.Errors;
 using Memory.Conversations.Requests;
@@ -10,12 +11,16 @@ namespace Memory.Server.Contracts;
 /// </summary>
 internal sealed class UpdateMemoryBody
 {
+    [Description("The new text of the memory.")]
     public string? Text { get; set; }
 
+    [Description("Alias of text.")]
     public string? Memory { get; set; }
 
+    [Description("Alias of text.")]
     public string? Data { get; set; }
 
+    [Description("When given, replaces the stored metadata.")]
     public Dictionary<string, JsonElement>? Metadata { get; set; }
 
     public UpdateMemoryRequest ToRequest(string tenant, string id, string actor)

@@ -15,7 +15,8 @@ internal static class MemoryEndpoints
 
     public static IEndpointRouteBuilder MapMemoryEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/memories").WithTags("Memories").RequireAuthorization();
+        var group = routes.MapGroup("/memories").WithTags("Memories").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         group.MapPost("", AddAsync).WithName("AddMemories")
             .WithSummary("Store messages as memories (infer=false stores each message verbatim).")
@@ -26,12 +27,15 @@ internal static class MemoryEndpoints
         group.MapDelete("", DeleteScopeAsync).WithName("DeleteScope")
             .WithSummary("Delete every memory of a scope.")
             .ProducesValidationProblem();
-        group.MapGet("/{id}", GetAsync).WithName("GetMemory").WithSummary("One memory by id.");
+        group.MapGet("/{id}", GetAsync).WithName("GetMemory").WithSummary("One memory by id.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{id}", UpdateAsync).WithName("UpdateMemory")
             .WithSummary("Replace a memory's text (and metadata when given).")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status502BadGateway);
-        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteMemory").WithSummary("Delete one memory.");
-        group.MapGet("/{id}/history", HistoryAsync).WithName("MemoryHistory").WithSummary("Every change to a memory, oldest first.");
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteMemory").WithSummary("Delete one memory.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/history", HistoryAsync).WithName("MemoryHistory").WithSummary("Every change to a memory, oldest first (kept after the memory is deleted).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return routes;
     }
 

@@ -12,6 +12,7 @@ internal static class ResetEndpoints
     public static IEndpointRouteBuilder MapResetEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/reset", ResetAsync).WithName("Reset").WithTags("Memories").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("Delete every memory and all history of the caller's tenant.");
         return routes;
     }

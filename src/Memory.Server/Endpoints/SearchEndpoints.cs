@@ -11,6 +11,7 @@ internal static class SearchEndpoints
     public static IEndpointRouteBuilder MapSearchEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/search", SearchAsync).WithName("SearchMemories").WithTags("Memories").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("Memories of a scope ranked by relevance to a query (score in [0, 1]).")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status502BadGateway);
         return routes;

@@ -94,7 +94,8 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problemDetai
             {
                 Status = StatusCodes.Status400BadRequest,
                 Title = "Malformed JSON",
-                Detail = "The request body is not valid JSON for this endpoint: " + json.Message,
+                Detail = "The request body is not valid JSON for this endpoint: " + json.Message
+                    + (json.InnerException is { } cause ? $" ({cause.Message})" : string.Empty),
             };
         }
 
