@@ -428,32 +428,14 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
 
         await InitializeAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        var where = SqliteConditions.TenantAndScope(command, tenant, scope) + SqliteConditions.MetadataPrefilter(command, filter);
-
-        // Each term is letters and digits only, quoted as an FTS5 string: no operator, column filter or
-        // syntax error can come from the user's text. bm25() is lower-is-better, so the score is its negation.
-        command.CommandText = $"""
-            SELECT {SqliteRecords.Columns}, bm25(memories_fts) AS rank
-            FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
-            WHERE memories_fts MATCH $query AND {where} AND m.invalid_at IS NULL
-            ORDER BY rank
-            LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$query", string.Join(" OR ", terms.Select(term => "\"" + term + "\"")));
-        command.Parameters.AddWithValue("$limit", filter.IsEmpty ? limit : -1);
-        var results = new List<ScoredMemory>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (results.Count < limit && await reader.ReadAsync(cancellationToken))
+        var hits = await SqliteTextSearch.FindAsync(connection, tenant, scope, terms, filter, limit, cancellationToken);
+        if (hits.Count == 0)
         {
-            var record = SqliteRecords.Read(reader);
-            if (filter.IsEmpty || filter.Matches(record.Metadata))
-            {
-                results.Add(new ScoredMemory(record, -reader.GetDouble(SqliteRecords.ColumnCount)));
-            }
+            return [];
         }
 
-        return results;
+        var records = await LoadRecordsAsync(connection, tenant, hits.Select(hit => hit.Row), cancellationToken);
+        return hits.Where(hit => records.ContainsKey(hit.Row)).Select(hit => new ScoredMemory(records[hit.Row], hit.Score)).ToList();
     }
 
     public async Task<long> CountAsync(string tenant, CancellationToken cancellationToken)
@@ -549,21 +531,12 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         SqliteConnection connection, string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter,
         IReadOnlyList<(long Row, float Score)> hits, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT {SqliteRecords.Columns} FROM memories m
-            WHERE m.seq IN (SELECT value FROM json_each($rows)) AND m.tenant = $tenant AND m.invalid_at IS NULL
-            """;
-        command.Parameters.AddWithValue("$rows", "[" + string.Join(",", hits.Select(hit => hit.Row)) + "]");
-        command.Parameters.AddWithValue("$tenant", tenant);
-        var results = new List<ScoredMemory>(hits.Count);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var records = await LoadRecordsAsync(connection, tenant, hits.Select(hit => hit.Row), cancellationToken);
+        var results = new List<ScoredMemory>(records.Count);
+        foreach (var record in records.Values)
         {
-            var record = SqliteRecords.Read(reader);
-
             // The file is the truth: a row changed since the index saw it must still pass every condition.
-            if (!scope.Matches(record.Scope) || (!filter.IsEmpty && !filter.Matches(record.Metadata)))
+            if (record.InvalidAt is not null || !scope.Matches(record.Scope) || (!filter.IsEmpty && !filter.Matches(record.Metadata)))
             {
                 continue;
             }
@@ -573,6 +546,29 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
 
         results.Sort((a, b) => b.Score.CompareTo(a.Score));
         return results;
+    }
+
+    /// <summary>Records of the given rows of one tenant, by row; rows of other tenants or gone since are absent.</summary>
+    private static async Task<Dictionary<long, MemoryRecord>> LoadRecordsAsync(
+        SqliteConnection connection, string tenant, IEnumerable<long> rows, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+
+        // CROSS JOIN keeps json_each as the outer loop: one primary-key lookup per wanted row.
+        command.CommandText = $"""
+            SELECT {SqliteRecords.Columns} FROM json_each($rows) AS wanted CROSS JOIN memories m ON m.seq = wanted.value
+            WHERE m.tenant = $tenant
+            """;
+        command.Parameters.AddWithValue("$rows", "[" + string.Join(",", rows) + "]");
+        command.Parameters.AddWithValue("$tenant", tenant);
+        var records = new Dictionary<long, MemoryRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records[SqliteRecords.ReadRow(reader)] = SqliteRecords.Read(reader);
+        }
+
+        return records;
     }
 
     private int LoadIndex(SqliteConnection connection, CancellationToken cancellationToken)
