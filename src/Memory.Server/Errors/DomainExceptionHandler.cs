@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Memory.Conversations.Errors;
 using Microsoft.AspNetCore.Diagnostics;
@@ -41,6 +42,11 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problemDetai
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -65,6 +71,15 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problemDetai
             Detail = exception.Message + " Nothing was written.",
         },
         BadHttpRequestException badRequest => BadRequest(badRequest),
+
+        // A transient store failure (connection lost, server restarting, database busy) is the store being
+        // unavailable, not a bug; other database errors stay 500s.
+        DbException { IsTransient: true } => new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Store unavailable",
+            Detail = "The memory store cannot be reached right now; retry later.",
+        },
         JsonException json => new ProblemDetails
         {
             Status = StatusCodes.Status400BadRequest,
