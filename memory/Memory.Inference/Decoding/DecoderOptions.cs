@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Memory.Inference.Decoding;
+
+/// <summary>Configuration of the local decoder (section "Decoder").</summary>
+public sealed class DecoderOptions
+{
+    public const string SectionName = "Decoder";
+
+    /// <summary>Hugging Face model directory (config.json, *.safetensors, tokenizer.json).</summary>
+    public string? ModelDirectory { get; set; }
+
+    public AcceleratorPreference Accelerator { get; set; } = AcceleratorPreference.Auto;
+
+    /// <summary>Tokens per paged KV block.</summary>
+    [Range(1, 65536)]
+    public int KvBlockSize { get; set; } = 256;
+
+    /// <summary>Total tokens the KV cache holds across all sequences (rounded up to whole blocks).</summary>
+    [Range(1, int.MaxValue)]
+    public int KvCacheTokens { get; set; } = 32768;
+
+    /// <summary>Tokens per forward pass: the prefill chunk and the largest decode batch.</summary>
+    [Range(1, 65536)]
+    public int MaxBatchTokens { get; set; } = 512;
+
+    /// <summary>Sequences that may be open at once.</summary>
+    [Range(1, 4096)]
+    public int MaxSequences { get; set; } = 64;
+
+    /// <summary>Throws with every problem named when the options cannot work.</summary>
+    public void Validate()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            throw new ArgumentException("invalid decoder options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+        }
+    }
+}

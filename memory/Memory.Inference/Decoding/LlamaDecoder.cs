@@ -1,0 +1,379 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Memory.Inference.Models;
+using Memory.Inference.Safetensors;
+using Memory.Kernels;
+
+namespace Memory.Inference.Decoding;
+
+/// <summary>
+/// The Llama-family forward pass (RMSNorm, RoPE, grouped-query attention over a paged KV cache, SwiGLU MLP) on ILGPU
+/// kernels. Every forward pass is one flattened batch of tokens from any number of sequences, each token carrying its
+/// position and its sequence's block table, so chunked prefill and batched decode are the same code.
+/// </summary>
+public sealed class LlamaDecoder : IDecoder
+{
+    private readonly DecoderAccelerator? _ownedAccelerator;
+    private readonly Accelerator _accelerator;
+    private readonly DecoderKernels _kernels;
+    private readonly LlamaWeights _weights;
+    private readonly PagedKvCache _cache;
+    private readonly ForwardBuffers _buffers;
+    private readonly int _maxSequences;
+    private readonly HashSet<DecoderSequence> _open = [];
+    private int _nextSequenceId;
+    private bool _disposed;
+
+    private LlamaDecoder(DecoderAccelerator? owned, Accelerator accelerator, ModelConfig config, LlamaWeights weights, DecoderOptions options)
+    {
+        _ownedAccelerator = owned;
+        _accelerator = accelerator;
+        Config = config;
+        _weights = weights;
+        _maxSequences = options.MaxSequences;
+        _kernels = new DecoderKernels(accelerator);
+        if (config.HeadDim > _kernels.MaxHeadDim || config.HeadDim % 2 != 0)
+        {
+            throw new ModelLoadException($"head_dim {config.HeadDim} is not supported on this accelerator (even, at most {_kernels.MaxHeadDim})");
+        }
+
+        _cache = new PagedKvCache(accelerator, config.NumLayers, config.KvDim, options.KvBlockSize, options.KvCacheTokens);
+        _buffers = new ForwardBuffers(accelerator, config, options.MaxBatchTokens, Math.Max(options.MaxBatchTokens, options.MaxSequences), _cache.BlockCount);
+        var invFreq = RopeFrequencies.Compute(config.HeadDim, config.RopeTheta, config.RopeScaling);
+        _buffers.InvFreq.View.SubView(0, invFreq.Length).CopyFromCPU(invFreq);
+    }
+
+    public ModelConfig Config { get; }
+
+    /// <summary>The accelerator the decoder runs on (for reporting).</summary>
+    public Accelerator Accelerator => _accelerator;
+
+    public long WeightBytes => _weights.Bytes;
+
+    public long KvCacheBytes => _cache.Bytes;
+
+    public int FreeKvBlocks => _cache.FreeBlocks;
+
+    /// <summary>Loads config.json and the safetensors weights of <see cref="DecoderOptions.ModelDirectory"/> onto the configured accelerator.</summary>
+    public static LlamaDecoder Open(DecoderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var accelerator = DecoderAccelerator.Create(options.Accelerator);
+        try
+        {
+            return Open(options, accelerator.Accelerator, accelerator);
+        }
+        catch
+        {
+            accelerator.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads onto an accelerator the caller owns.</summary>
+    public static LlamaDecoder Open(DecoderOptions options, Accelerator accelerator) => Open(options, accelerator, null);
+
+    public DecoderSequence StartSequence(SamplingOptions sampling, bool captureLogits = false)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(sampling);
+        if (_open.Count >= _maxSequences)
+        {
+            throw new InvalidOperationException($"{_maxSequences} sequences are already open (DecoderOptions.MaxSequences)");
+        }
+
+        var sequence = new DecoderSequence(_nextSequenceId++, sampling, captureLogits);
+        _open.Add(sequence);
+        return sequence;
+    }
+
+    public void Prefill(DecoderSequence sequence, ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
+    {
+        CheckOpen(sequence);
+        if (tokens.IsEmpty)
+        {
+            throw new ArgumentException("prefill needs at least one token", nameof(tokens));
+        }
+
+        CheckTokens(tokens);
+        int chunk = _buffers.MaxTokens;
+        for (int start = 0; start < tokens.Length; start += chunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(chunk, tokens.Length - start);
+            bool last = start + count == tokens.Length;
+            Forward([new BatchPart(sequence, tokens.Slice(start, count).ToArray())], last ? LogitsWanted.LastOfEach : LogitsWanted.None);
+        }
+    }
+
+    public float[] PrefillWithAllLogits(DecoderSequence sequence, ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
+    {
+        CheckOpen(sequence);
+        CheckTokens(tokens);
+        var result = new float[(long)tokens.Length * Config.VocabSize];
+        int chunk = _buffers.MaxTokens;
+        for (int start = 0; start < tokens.Length; start += chunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(chunk, tokens.Length - start);
+            Forward([new BatchPart(sequence, tokens.Slice(start, count).ToArray())], LogitsWanted.All);
+            _buffers.Logits.View.SubView(0, (long)count * Config.VocabSize)
+                .CopyToCPU(ref result[(long)start * Config.VocabSize], (long)count * Config.VocabSize);
+        }
+
+        return result;
+    }
+
+    public IReadOnlyList<int> Step(IReadOnlyList<DecoderSequence> sequences, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var fed = new int[sequences.Count];
+        if (sequences.Distinct().Count() != sequences.Count)
+        {
+            throw new ArgumentException("a sequence appears twice in one step", nameof(sequences));
+        }
+
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            CheckOpen(sequences[i]);
+            fed[i] = sequences[i].NextToken ?? throw new InvalidOperationException($"sequence {sequences[i].Id} has no next token: prefill it first");
+        }
+
+        int batch = Math.Min(_buffers.MaxTokens, _buffers.MaxLogitRows);
+        for (int start = 0; start < sequences.Count; start += batch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var parts = new List<BatchPart>();
+            for (int i = start; i < Math.Min(sequences.Count, start + batch); i++)
+            {
+                parts.Add(new BatchPart(sequences[i], [fed[i]]));
+            }
+
+            Forward(parts, LogitsWanted.LastOfEach);
+        }
+
+        return fed;
+    }
+
+    public void EndSequence(DecoderSequence sequence)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        if (_open.Remove(sequence))
+        {
+            _cache.Release(sequence.Blocks);
+            sequence.IsClosed = true;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _buffers.Dispose();
+        _cache.Dispose();
+        _weights.Dispose();
+        _kernels.Dispose();
+        _ownedAccelerator?.Dispose();
+    }
+
+    private static LlamaDecoder Open(DecoderOptions options, Accelerator accelerator, DecoderAccelerator? owned)
+    {
+        string directory = options.ModelDirectory ?? throw new ArgumentException("DecoderOptions.ModelDirectory is not set");
+        var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
+        using var checkpoint = SafetensorsCheckpoint.Open(directory);
+        var weights = LlamaWeights.Load(accelerator, checkpoint, config);
+        try
+        {
+            return new LlamaDecoder(owned, accelerator, config, weights, options);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckOpen(DecoderSequence sequence)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(sequence);
+        if (!_open.Contains(sequence))
+        {
+            throw new InvalidOperationException($"sequence {sequence.Id} is not open on this decoder");
+        }
+    }
+
+    private void CheckTokens(ReadOnlySpan<int> tokens)
+    {
+        foreach (int token in tokens)
+        {
+            if ((uint)token >= (uint)Config.VocabSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} is outside the vocabulary of {Config.VocabSize}");
+            }
+        }
+    }
+
+    private void Forward(List<BatchPart> parts, LogitsWanted wanted)
+    {
+        var c = Config;
+        int tokens = parts.Sum(p => p.Tokens.Length);
+        foreach (var part in parts)
+        {
+            int length = part.Sequence.Length + part.Tokens.Length;
+            if (c.SlidingWindow is int window && length > window)
+            {
+                throw new NotSupportedException($"sequence {part.Sequence.Id} would reach {length} tokens; sliding-window attention (window {window}) is not implemented");
+            }
+        }
+
+        int needed = parts.Sum(p => _cache.BlocksNeeded(p.Sequence.Blocks, p.Sequence.Length + p.Tokens.Length));
+        if (needed > _cache.FreeBlocks)
+        {
+            throw new InvalidOperationException($"KV cache full: {needed} more blocks of {_cache.BlockSize} tokens needed, {_cache.FreeBlocks} free of {_cache.BlockCount}");
+        }
+
+        var ids = new int[tokens];
+        var positions = new int[tokens];
+        var offsets = new int[tokens];
+        var table = new List<int>();
+        var logitRows = new List<int>();
+        int t = 0;
+        foreach (var part in parts)
+        {
+            var sequence = part.Sequence;
+            _cache.Grow(sequence.Blocks, sequence.Length + part.Tokens.Length);
+            int tableOffset = table.Count;
+            table.AddRange(sequence.Blocks);
+            for (int i = 0; i < part.Tokens.Length; i++, t++)
+            {
+                ids[t] = part.Tokens[i];
+                positions[t] = sequence.Length + i;
+                offsets[t] = tableOffset;
+                if (wanted == LogitsWanted.All || (wanted == LogitsWanted.LastOfEach && i == part.Tokens.Length - 1))
+                {
+                    logitRows.Add(t);
+                }
+            }
+        }
+
+        var b = _buffers;
+        Upload(b.Ids, ids);
+        Upload(b.Positions, positions);
+        Upload(b.TableOffsets, offsets);
+        Upload(b.BlockTable, table.ToArray());
+
+        var x = b.Residual.View;
+        var normed = b.Normed.View;
+        var q = b.Q.View;
+        var k = b.K.View;
+        var v = b.V.View;
+        var attention = b.Attention.View;
+        var gate = b.Gate.View;
+        var up = b.UpProjection.View;
+        var pos = b.Positions.View;
+        var tableOffsets = b.TableOffsets.View;
+        var blockTable = b.BlockTable.View;
+        var none = new WeightView(default, WeightType.None);
+        _kernels.Embedding(b.Ids.View, _weights.Embedding.View, x, tokens, c.HiddenSize);
+        for (int l = 0; l < c.NumLayers; l++)
+        {
+            var layer = _weights.Layers[l];
+            _kernels.RmsNorm(x, null, layer.InputNorm.View, normed, tokens, c.HiddenSize, c.RmsNormEps);
+            _kernels.MatMul(normed, layer.Q.View, layer.QBias?.View ?? none, q, tokens, c.QDim, c.HiddenSize, accumulate: false);
+            _kernels.MatMul(normed, layer.K.View, layer.KBias?.View ?? none, k, tokens, c.KvDim, c.HiddenSize, accumulate: false);
+            _kernels.MatMul(normed, layer.V.View, layer.VBias?.View ?? none, v, tokens, c.KvDim, c.HiddenSize, accumulate: false);
+            _kernels.Rope(q, pos, b.InvFreq.View, tokens, c.NumHeads, c.HeadDim);
+            _kernels.Rope(k, pos, b.InvFreq.View, tokens, c.NumKvHeads, c.HeadDim);
+            var keys = _cache.Keys(l);
+            var values = _cache.Values(l);
+            _kernels.WriteKv(k, v, keys, values, pos, tableOffsets, blockTable, tokens, c.KvDim, _cache.BlockSize);
+            _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize);
+            _kernels.MatMul(attention, layer.O.View, layer.OBias?.View ?? none, x, tokens, c.HiddenSize, c.QDim, accumulate: true);
+            _kernels.RmsNorm(x, null, layer.PostAttentionNorm.View, normed, tokens, c.HiddenSize, c.RmsNormEps);
+            _kernels.MatMul(normed, layer.Gate.View, layer.GateBias?.View ?? none, gate, tokens, c.IntermediateSize, c.HiddenSize, accumulate: false);
+            _kernels.MatMul(normed, layer.Up.View, layer.UpBias?.View ?? none, up, tokens, c.IntermediateSize, c.HiddenSize, accumulate: false);
+            _kernels.SwiGlu(gate, up, tokens * c.IntermediateSize);
+            _kernels.MatMul(gate, layer.Down.View, layer.DownBias?.View ?? none, x, tokens, c.HiddenSize, c.IntermediateSize, accumulate: true);
+        }
+
+        foreach (var part in parts)
+        {
+            part.Sequence.Append(part.Tokens);
+        }
+
+        if (wanted == LogitsWanted.None)
+        {
+            _kernels.Synchronize();
+            return;
+        }
+
+        int rows = logitRows.Count;
+        Upload(b.LogitRows, logitRows.ToArray());
+        _kernels.RmsNorm(x, b.LogitRows.View, _weights.FinalNorm.View, b.FinalHidden.View, rows, c.HiddenSize, c.RmsNormEps);
+        _kernels.MatMul(b.FinalHidden.View, _weights.LmHead.View, none, b.Logits.View, rows, c.VocabSize, c.HiddenSize, accumulate: false);
+        Sample(parts, wanted == LogitsWanted.All ? rows - 1 : 0);
+    }
+
+    /// <summary>Samples each part's next token from its logits row (the last row of an all-positions pass starts at <paramref name="firstRow"/>).</summary>
+    private void Sample(List<BatchPart> parts, int firstRow)
+    {
+        var b = _buffers;
+        int rows = parts.Count;
+        var temperatures = new float[rows];
+        var topKs = new int[rows];
+        var topPs = new float[rows];
+        var uniforms = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            var s = parts[r].Sequence.Sampling;
+            temperatures[r] = s.Temperature;
+            topKs[r] = s.TopK;
+            topPs[r] = s.TopP;
+            uniforms[r] = s.Temperature > 0 ? parts[r].Sequence.NextUniform() : 0f;
+        }
+
+        Upload(b.Temperatures, temperatures);
+        Upload(b.TopKs, topKs);
+        Upload(b.TopPs, topPs);
+        Upload(b.Uniforms, uniforms);
+        long vocab = Config.VocabSize;
+        var logits = b.Logits.View.SubView(firstRow * vocab, rows * vocab);
+        _kernels.Sample(logits, b.Temperatures.View, b.TopKs.View, b.TopPs.View, b.Uniforms.View, b.Sampled.View, rows, Config.VocabSize);
+        _kernels.Synchronize();
+        var sampled = new int[rows];
+        b.Sampled.View.SubView(0, rows).CopyToCPU(sampled);
+        for (int r = 0; r < rows; r++)
+        {
+            var sequence = parts[r].Sequence;
+            sequence.NextToken = sampled[r];
+            if (sequence.CaptureLogits)
+            {
+                var host = new float[vocab];
+                logits.SubView(r * vocab, vocab).CopyToCPU(host);
+                sequence.LastLogits = host;
+            }
+        }
+    }
+
+    private static void Upload<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, T[] values)
+        where T : unmanaged
+    {
+        if (values.Length > 0)
+        {
+            buffer.View.SubView(0, values.Length).CopyFromCPU(values);
+        }
+    }
+
+    private enum LogitsWanted
+    {
+        None,
+        LastOfEach,
+        All,
+    }
+}
