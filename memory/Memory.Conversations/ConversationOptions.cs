@@ -29,7 +29,11 @@ public sealed class ConversationOptions
 
     /// <summary>Weight of the previous message's embedding against the message's own (1).</summary>
     [Range(0.0, 1.0)]
-    public double PreviousMessageWeight { get; set; } = 0.35;
+    public double PreviousMessageWeight { get; set; } = 0.5;
+
+    /// <summary>Weight of the next message's embedding (the reply), for the same reason in the other direction; 0 turns it off.</summary>
+    [Range(0.0, 1.0)]
+    public double NextMessageWeight { get; set; } = 0.2;
 
     /// <summary>Whether the role (often a speaker's name) is part of the embedded text.</summary>
     public bool IndexRole { get; set; } = true;

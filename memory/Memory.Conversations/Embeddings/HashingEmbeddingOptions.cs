@@ -12,7 +12,7 @@ public sealed class HashingEmbeddingOptions
     public double CharNGramWeight { get; set; } = 0.5;
 
     /// <summary>Length of the character n-grams taken inside each word (with word-boundary marks).</summary>
-    public int CharNGramLength { get; set; } = 4;
+    public int CharNGramLength { get; set; } = 3;
 
     internal IEnumerable<ValidationResult> Validate()
     {

@@ -145,24 +145,43 @@ public sealed class AddMemoriesHandler : IRequestHandler<AddMemoriesRequest, Add
         var texts = messages.Select(m => MemoryIndexText.For(m.Role, m.Content, _options.IndexRole)).ToList();
         var own = await _embedder.EmbedAsync(texts, cancellationToken);
         var result = new ReadOnlyMemory<float>[own.Count];
+        var previousWeight = _options.IndexPreviousMessage ? (float)_options.PreviousMessageWeight : 0f;
+        var nextWeight = _options.IndexPreviousMessage ? (float)_options.NextMessageWeight : 0f;
         for (var i = 0; i < own.Count; i++)
         {
-            result[i] = _options.IndexPreviousMessage && i > 0 && _options.PreviousMessageWeight > 0
-                ? Blend(own[i].Span, own[i - 1].Span, (float)_options.PreviousMessageWeight)
-                : own[i];
+            var previous = i > 0 && previousWeight > 0 ? own[i - 1] : ReadOnlyMemory<float>.Empty;
+            var next = i + 1 < own.Count && nextWeight > 0 ? own[i + 1] : ReadOnlyMemory<float>.Empty;
+            result[i] = previous.IsEmpty && next.IsEmpty
+                ? own[i]
+                : Blend(own[i].Span, previous.Span, previousWeight, next.Span, nextWeight);
         }
 
         return result;
     }
 
-    private static float[] Blend(ReadOnlySpan<float> self, ReadOnlySpan<float> previous, float weight)
+    private static float[] Blend(ReadOnlySpan<float> self, ReadOnlySpan<float> previous, float previousWeight, ReadOnlySpan<float> next, float nextWeight)
     {
-        var blended = new float[self.Length];
-        double sumOfSquares = 0;
-        for (var i = 0; i < self.Length; i++)
+        var blended = self.ToArray();
+        if (!previous.IsEmpty)
         {
-            blended[i] = self[i] + (weight * previous[i]);
-            sumOfSquares += (double)blended[i] * blended[i];
+            for (var i = 0; i < blended.Length; i++)
+            {
+                blended[i] += previousWeight * previous[i];
+            }
+        }
+
+        if (!next.IsEmpty)
+        {
+            for (var i = 0; i < blended.Length; i++)
+            {
+                blended[i] += nextWeight * next[i];
+            }
+        }
+
+        double sumOfSquares = 0;
+        foreach (var value in blended)
+        {
+            sumOfSquares += (double)value * value;
         }
 
         var norm = Math.Sqrt(sumOfSquares);

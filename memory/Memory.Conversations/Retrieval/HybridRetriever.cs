@@ -37,7 +37,13 @@ public sealed class HybridRetriever
             return [];
         }
 
-        var fused = ScoreFusion.Fuse(candidates, options, _clock.GetUtcNow());
+        var now = _clock.GetUtcNow();
+        var fused = ScoreFusion.Fuse(candidates, options, now);
+        if (options.FeedbackWeight > 0 && fused.Count > options.FeedbackMemories)
+        {
+            fused = ScoreFusion.Fuse(WithFeedback(candidates, fused, queryVector.Span, options), options, now);
+        }
+
         return fused
             .Where(s => threshold is null || s.Score >= threshold.Value)
             .Take(topK)
@@ -85,6 +91,33 @@ public sealed class HybridRetriever
         }
 
         return candidates;
+    }
+
+    /// <summary>
+    /// Pseudo-relevance feedback inside the candidate set: the query vector is moved toward the mean of the
+    /// best few fused results and every candidate's similarity is measured again; no extra store call.
+    /// </summary>
+    private static List<FusionCandidate> WithFeedback(
+        IReadOnlyList<FusionCandidate> candidates, IReadOnlyList<ScoredMemory> fused, ReadOnlySpan<float> query, RetrievalOptions options)
+    {
+        var moved = new float[query.Length];
+        query.CopyTo(moved);
+        var scale = (float)(options.FeedbackWeight / options.FeedbackMemories);
+        foreach (var top in fused.Take(options.FeedbackMemories))
+        {
+            var embedding = top.Memory.Embedding.Span;
+            if (embedding.Length != moved.Length)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < moved.Length; i++)
+            {
+                moved[i] += scale * embedding[i];
+            }
+        }
+
+        return candidates.Select(c => c with { VectorSimilarity = Cosine(moved, c.Memory.Embedding.Span) }).ToList();
     }
 
     /// <summary>Cosine of two vectors; 0 when their lengths differ (a memory embedded by another model) or one is zero.</summary>

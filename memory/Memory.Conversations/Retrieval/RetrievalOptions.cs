@@ -15,7 +15,7 @@ public sealed class RetrievalOptions : IValidatableObject
 
     /// <summary>Each store search asks for at least this many candidates, so a small top_k still fuses well.</summary>
     [Range(1, 10_000)]
-    public int MinCandidates { get; set; } = 50;
+    public int MinCandidates { get; set; } = 100;
 
     [Range(0.0, 100.0)]
     public double VectorWeight { get; set; } = 0.6;
@@ -28,11 +28,19 @@ public sealed class RetrievalOptions : IValidatableObject
 
     /// <summary>Weight of "the query names this memory's speaker"; counted only for queries that name one.</summary>
     [Range(0.0, 100.0)]
-    public double SpeakerWeight { get; set; } = 0.1;
+    public double SpeakerWeight { get; set; } = 0.3;
 
     /// <summary>Weight of "the memory's time fits a date the query names"; counted only for queries that name one.</summary>
     [Range(0.0, 100.0)]
-    public double DateWeight { get; set; } = 0.1;
+    public double DateWeight { get; set; } = 0.3;
+
+    /// <summary>Pseudo-relevance feedback: how far the query vector moves toward the best first-pass results (0 = off).</summary>
+    [Range(0.0, 10.0)]
+    public double FeedbackWeight { get; set; } = 0.6;
+
+    /// <summary>How many first-pass results the feedback uses.</summary>
+    [Range(1, 100)]
+    public int FeedbackMemories { get; set; } = 3;
 
     /// <summary>Age at which the recency signal has halved.</summary>
     [Range(0.001, 100_000.0)]
