@@ -337,21 +337,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         await InitializeAsync(cancellationToken);
-        await using var command = DataSource.CreateCommand();
-        var where = PostgresConditions.TenantAndScope(command, tenant, scope) + PostgresConditions.Metadata(command, filter);
-
-        // Terms are letters and digits only, so joining them with | cannot form any other tsquery syntax.
-        // Normalisation 1 divides the rank by 1 + log(length), so long memories do not win by size alone.
-        command.CommandText = $"""
-            SELECT {PostgresRecords.Columns}, ts_rank_cd(text_search, query, 1) AS rank
-            FROM memories, to_tsquery('english'::regconfig, @query) AS query
-            WHERE {where} AND invalid_at IS NULL AND text_search @@ query
-            ORDER BY rank DESC, created_at DESC
-            LIMIT @limit
-            """;
-        command.Parameters.AddWithValue("query", NpgsqlDbType.Text, string.Join(" | ", terms));
-        command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
-        return await ReadScoredAsync(command, score => score, cancellationToken);
+        return await PostgresTextSearch.SearchAsync(DataSource, tenant, scope, terms, filter, limit, cancellationToken);
     }
 
     public async Task<long> CountAsync(string tenant, CancellationToken cancellationToken)
@@ -474,19 +460,6 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         return records;
-    }
-
-    private static async Task<IReadOnlyList<ScoredMemory>> ReadScoredAsync(
-        NpgsqlCommand command, Func<double, double> score, CancellationToken cancellationToken)
-    {
-        var results = new List<ScoredMemory>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            results.Add(new ScoredMemory(PostgresRecords.Read(reader), score(reader.GetFloat(PostgresRecords.ColumnCount))));
-        }
-
-        return results;
     }
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>

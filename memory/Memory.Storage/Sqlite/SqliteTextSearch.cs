@@ -20,16 +20,16 @@ namespace Memory.Storage.Sqlite;
 internal static class SqliteTextSearch
 {
     /// <summary>A word matching at most this many memories counts as rare.</summary>
-    private const int RareDocumentFrequency = 2_000;
+    private const int RareDocumentFrequency = 1_000;
 
     /// <summary>Most matches the rare-word plan ranks in one query.</summary>
-    private const int RareBudget = 5_000;
+    private const int RareBudget = 2_500;
 
     /// <summary>Matches ranked per page when all words are common.</summary>
-    private const int CommonPage = 1_500;
+    private const int CommonPage = 1_000;
 
     /// <summary>Most matches looked at in all pages of the common-word plan.</summary>
-    private const int CommonBudget = 12_000;
+    private const int CommonBudget = 8_000;
 
     public static async Task<List<(long Row, double Score)>> FindAsync(
         SqliteConnection connection, string tenant, MemoryScope scope, IReadOnlyList<string> terms, MetadataFilter filter, int limit,

@@ -1,0 +1,102 @@
+using Memory.Conversations.Model;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Memory.Storage.Postgres;
+
+/// <summary>
+/// Text search over the GIN-indexed tsvector that stays fast when query words are common: ranking every
+/// row an OR of common words matches means fetching most of a large scope from the heap. Each word's
+/// document frequency within the tenant, scope and filters is counted first, with a cap (cheap either way:
+/// rare words come from the GIN index, common words fill the cap at once). Then:
+/// <list type="bullet">
+/// <item>when some words are rare, all rows matching those words are ranked (common words carry little
+/// weight in a frequency-aware rank, and would only add cost);</item>
+/// <item>when every word is common, the newest matching rows are ranked.</item>
+/// </list>
+/// Terms are letters and digits only, so joining them with | cannot form any other tsquery syntax.
+/// Normalisation 1 divides the rank by 1 + log(length), so long memories do not win by size alone.
+/// </summary>
+internal static class PostgresTextSearch
+{
+    private const int RareDocumentFrequency = 1_000;
+    private const int RareBudget = 2_500;
+    private const int RecentCandidates = 1_000;
+
+    public static async Task<IReadOnlyList<ScoredMemory>> SearchAsync(
+        NpgsqlDataSource dataSource, string tenant, MemoryScope scope, IReadOnlyList<string> terms, MetadataFilter filter, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var frequencies = new List<(string Term, long Frequency)>();
+        await using (var count = new NpgsqlCommand { Connection = connection })
+        {
+            var where = Conditions(count, tenant, scope, filter);
+            count.CommandText = $"""
+                SELECT t.term, (
+                    SELECT count(*) FROM (
+                        SELECT 1 FROM memories
+                        WHERE {where} AND text_search @@ to_tsquery('english'::regconfig, t.term)
+                        LIMIT @cap) AS matches)
+                FROM unnest(@terms) WITH ORDINALITY AS t(term, position)
+                ORDER BY t.position
+                """;
+            count.Parameters.AddWithValue("terms", NpgsqlDbType.Array | NpgsqlDbType.Text, terms.ToArray());
+            count.Parameters.AddWithValue("cap", NpgsqlDbType.Integer, RareDocumentFrequency + 1);
+            await using var reader = await count.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var frequency = reader.GetInt64(1);
+                if (frequency > 0)
+                {
+                    frequencies.Add((reader.GetString(0), frequency));
+                }
+            }
+        }
+
+        if (frequencies.Count == 0)
+        {
+            return [];
+        }
+
+        var rare = new List<string>();
+        long budget = 0;
+        foreach (var (term, frequency) in frequencies.Where(f => f.Frequency <= RareDocumentFrequency).OrderBy(f => f.Frequency))
+        {
+            if (rare.Count > 0 && budget + frequency > RareBudget)
+            {
+                break;
+            }
+
+            rare.Add(term);
+            budget += frequency;
+        }
+
+        await using var search = new NpgsqlCommand { Connection = connection };
+        var conditions = Conditions(search, tenant, scope, filter);
+        var matching = $"""
+            SELECT {PostgresRecords.Columns}, ts_rank_cd(text_search, query, 1) AS rank
+            FROM memories, to_tsquery('english'::regconfig, @query) AS query
+            WHERE {conditions} AND text_search @@ query
+            """;
+        search.CommandText = rare.Count > 0
+            ? $"{matching} ORDER BY rank DESC, created_at DESC LIMIT @limit"
+            : $"SELECT * FROM ({matching} ORDER BY created_at DESC LIMIT @recent) AS recent ORDER BY rank DESC, created_at DESC LIMIT @limit";
+        search.Parameters.AddWithValue("query", NpgsqlDbType.Text, string.Join(" | ", rare.Count > 0 ? rare : frequencies.Select(f => f.Term)));
+        search.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
+        search.Parameters.AddWithValue("recent", NpgsqlDbType.Integer, RecentCandidates);
+        var results = new List<ScoredMemory>(limit);
+        await using (var reader = await search.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                results.Add(new ScoredMemory(PostgresRecords.Read(reader), reader.GetFloat(PostgresRecords.ColumnCount)));
+            }
+        }
+
+        return results;
+    }
+
+    private static string Conditions(NpgsqlCommand command, string tenant, MemoryScope scope, MetadataFilter filter) =>
+        PostgresConditions.TenantAndScope(command, tenant, scope) + PostgresConditions.Metadata(command, filter) + " AND invalid_at IS NULL";
+}
