@@ -23,7 +23,12 @@ internal static class ServerApplication
     /// <param name="configure">Last word on the builder before it is read (tests add configuration here).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json lives beside the assembly; the working directory may be anywhere (dotnet Memory.Server.dll).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         configure?.Invoke(builder);
 
         var keys = ApiKeyCatalog.Resolve(ApiKeyCatalog.ReadOptions(builder.Configuration));
