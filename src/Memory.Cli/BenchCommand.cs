@@ -50,6 +50,11 @@ public static class BenchCommand
                 throw new CliFailureException("--store postgres needs --postgres CONNECTION or the MEMORY_TEST_POSTGRES environment variable.");
             }
 
+            if (kinds.Contains("postgres"))
+            {
+                PostgresConnectionString.Validate(connection!, "--postgres");
+            }
+
             var results = await ProgressDisplay.RunAsync(async progress =>
             {
                 var all = new List<StoreBenchmarkResult>();

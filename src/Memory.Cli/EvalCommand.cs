@@ -44,7 +44,9 @@ public static class EvalCommand
             }
 
             using var sqlite = new TemporarySqliteFile("locomo");
-            settings["Storage:PostgresConnectionString"] = parse.GetValue(storeConnection) ?? string.Empty;
+            settings["Storage:PostgresConnectionString"] = parse.GetValue(storeConnection) is { Length: > 0 } postgres
+                ? PostgresConnectionString.Validate(postgres, "--store-connection")
+                : string.Empty;
             settings["Storage:SqlitePath"] = sqlite.Path;
 
             await using var engine = await EngineServices.StartAsync(settings, ct);

@@ -32,7 +32,7 @@ public static class MigrateCommand
             }
 
             var dims = parse.GetValue(dimensions) ?? DimensionsFromEnvironment();
-            await using var dataSource = BuildDataSource(connection);
+            await using var dataSource = BuildDataSource(PostgresConnectionString.Validate(connection, "--postgres"));
             var migrator = new PostgresMigrator(dataSource, dims, NullLogger<PostgresMigrator>.Instance);
             var applied = await migrator.MigrateAsync(ct);
             if (!parse.GetValue(json))

@@ -19,7 +19,12 @@ public abstract class Mem0FlowTests : IAsyncLifetime
         _client = _host.CreateClient(_keys.AlphaKey);
     }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        // The Postgres database is shared with other test runs: leave nothing of this run's tenant behind.
+        await (await _client.PostAsync("reset", null)).ReadJsonAsync();
+        await _host.DisposeAsync();
+    }
 
     [Fact]
     public async Task Add_list_get_update_history_search_delete_and_reset_behave_like_mem0()

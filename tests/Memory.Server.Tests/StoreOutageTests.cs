@@ -45,5 +45,6 @@ public sealed class StoreOutageTests
         await (await client.GetAsync("health/ready")).ReadJsonAsync();
         var memory = Assert.Single(await client.ListAsync($"user_id={user}"));
         Assert.Equal(id, memory.GetProperty("id").GetString());
+        await (await client.PostAsync("reset", null)).ReadJsonAsync();
     }
 }

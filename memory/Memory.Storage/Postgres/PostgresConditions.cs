@@ -11,26 +11,26 @@ namespace Memory.Storage.Postgres;
 /// </summary>
 internal static class PostgresConditions
 {
-    public static string TenantAndScope(NpgsqlCommand command, string tenant, MemoryScope scope)
+    public static string TenantAndScope(NpgsqlParameterCollection parameters, string tenant, MemoryScope scope)
     {
         var sql = new StringBuilder("tenant = @tenant");
-        command.Parameters.AddWithValue("tenant", NpgsqlDbType.Text, tenant);
+        parameters.AddWithValue("tenant", NpgsqlDbType.Text, tenant);
         if (scope.UserId is not null)
         {
             sql.Append(" AND user_id = @user_id");
-            command.Parameters.AddWithValue("user_id", NpgsqlDbType.Text, scope.UserId);
+            parameters.AddWithValue("user_id", NpgsqlDbType.Text, scope.UserId);
         }
 
         if (scope.AgentId is not null)
         {
             sql.Append(" AND agent_id = @agent_id");
-            command.Parameters.AddWithValue("agent_id", NpgsqlDbType.Text, scope.AgentId);
+            parameters.AddWithValue("agent_id", NpgsqlDbType.Text, scope.AgentId);
         }
 
         if (scope.RunId is not null)
         {
             sql.Append(" AND run_id = @run_id");
-            command.Parameters.AddWithValue("run_id", NpgsqlDbType.Text, scope.RunId);
+            parameters.AddWithValue("run_id", NpgsqlDbType.Text, scope.RunId);
         }
 
         return sql.ToString();
@@ -40,7 +40,7 @@ internal static class PostgresConditions
     /// jsonb equality is deep equality (key order and number spelling aside), the same rule as
     /// <see cref="MetadataFilter.Matches"/>; a missing key yields NULL, which never matches.
     /// </summary>
-    public static string Metadata(NpgsqlCommand command, MetadataFilter filter)
+    public static string Metadata(NpgsqlParameterCollection parameters, MetadataFilter filter)
     {
         if (filter.IsEmpty)
         {
@@ -53,16 +53,16 @@ internal static class PostgresConditions
         {
             var keyName = $"mk{index}";
             var valueName = $"mv{index}";
-            command.Parameters.AddWithValue(keyName, NpgsqlDbType.Text, key);
+            parameters.AddWithValue(keyName, NpgsqlDbType.Text, key);
             if (expected.ValueKind == System.Text.Json.JsonValueKind.Array)
             {
                 var options = expected.EnumerateArray().Select(option => option.GetRawText()).ToArray();
-                command.Parameters.AddWithValue(valueName, NpgsqlDbType.Array | NpgsqlDbType.Jsonb, options);
+                parameters.AddWithValue(valueName, NpgsqlDbType.Array | NpgsqlDbType.Jsonb, options);
                 sql.Append($" AND (metadata -> @{keyName}) = ANY(@{valueName})");
             }
             else
             {
-                command.Parameters.AddWithValue(valueName, NpgsqlDbType.Jsonb, expected.GetRawText());
+                parameters.AddWithValue(valueName, NpgsqlDbType.Jsonb, expected.GetRawText());
                 sql.Append($" AND (metadata -> @{keyName}) = @{valueName}");
             }
 

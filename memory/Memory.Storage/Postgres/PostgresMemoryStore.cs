@@ -179,7 +179,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         StoreArguments.Limit(limit, StoreArguments.MaxListLimit);
         await InitializeAsync(cancellationToken);
         await using var command = DataSource.CreateCommand();
-        var where = PostgresConditions.TenantAndScope(command, tenant, scope) + PostgresConditions.Metadata(command, filter)
+        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter)
             + (includeInvalid ? string.Empty : " AND invalid_at IS NULL");
         command.CommandText = $"SELECT {PostgresRecords.Columns} FROM memories WHERE {where} ORDER BY created_at DESC, id DESC LIMIT @limit";
         command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
@@ -250,7 +250,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         StoreArguments.Scope(scope);
         await InitializeAsync(cancellationToken);
         await using var command = DataSource.CreateCommand();
-        command.CommandText = DeleteSql(PostgresConditions.TenantAndScope(command, tenant, scope));
+        command.CommandText = DeleteSql(PostgresConditions.TenantAndScope(command.Parameters, tenant, scope));
         AddDeleteParameters(command, actor);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -296,7 +296,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(hash);
         await InitializeAsync(cancellationToken);
         await using var command = DataSource.CreateCommand();
-        var where = PostgresConditions.TenantAndScope(command, tenant, scope);
+        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope);
         command.CommandText = $"SELECT {PostgresRecords.Columns} FROM memories WHERE {where} AND hash = @hash AND invalid_at IS NULL ORDER BY created_at, id";
         command.Parameters.AddWithValue("hash", NpgsqlDbType.Text, hash);
         return await ReadRecordsAsync(command, cancellationToken);
@@ -368,12 +368,12 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '{efSearch}', true)"));
 
-        var search = new NpgsqlCommand();
-        var where = PostgresConditions.TenantAndScope(search, tenant, scope) + PostgresConditions.Metadata(search, filter);
+        var command = new NpgsqlBatchCommand();
+        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
 
         // "+ 0" hides the ORDER BY from the HNSW index, forcing the exact scan.
         var orderBy = exact ? "(embedding <=> @query) + 0" : "embedding <=> @query";
-        var command = new NpgsqlBatchCommand($"""
+        command.CommandText = $"""
             WITH candidates AS MATERIALIZED (
                 SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance
                 FROM memories
@@ -382,14 +382,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
                 LIMIT @limit
             )
             SELECT * FROM candidates ORDER BY distance
-            """);
-        foreach (var parameter in search.Parameters.ToArray())
-        {
-            search.Parameters.Remove(parameter);
-            command.Parameters.Add(parameter);
-        }
-
-        search.Dispose();
+            """;
         command.Parameters.Add(new NpgsqlParameter { ParameterName = "query", Value = new Vector(query) });
         command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
         batch.BatchCommands.Add(command);

@@ -19,8 +19,8 @@ namespace Memory.Storage.Postgres;
 /// </summary>
 internal static class PostgresTextSearch
 {
-    private const int RareDocumentFrequency = 1_000;
-    private const int RareBudget = 2_500;
+    private const int RareDocumentFrequency = 300;
+    private const int RareBudget = 1_500;
     private const int RecentCandidates = 1_000;
 
     public static async Task<IReadOnlyList<ScoredMemory>> SearchAsync(
@@ -28,29 +28,37 @@ internal static class PostgresTextSearch
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One statement per word, so each is planned with its word: a GIN lookup for a rare word, an early-stopping
+        // scan of the scope for a common one.
         var frequencies = new List<(string Term, long Frequency)>();
-        await using (var count = new NpgsqlCommand { Connection = connection })
+        await using (var count = new NpgsqlBatch(connection))
         {
-            var where = Conditions(count, tenant, scope, filter);
-            count.CommandText = $"""
-                SELECT t.term, (
+            foreach (var term in terms)
+            {
+                var command = new NpgsqlBatchCommand();
+                var where = Conditions(command.Parameters, tenant, scope, filter);
+                command.CommandText = $"""
                     SELECT count(*) FROM (
                         SELECT 1 FROM memories
-                        WHERE {where} AND text_search @@ to_tsquery('english'::regconfig, t.term)
-                        LIMIT @cap) AS matches)
-                FROM unnest(@terms) WITH ORDINALITY AS t(term, position)
-                ORDER BY t.position
-                """;
-            count.Parameters.AddWithValue("terms", NpgsqlDbType.Array | NpgsqlDbType.Text, terms.ToArray());
-            count.Parameters.AddWithValue("cap", NpgsqlDbType.Integer, RareDocumentFrequency + 1);
+                        WHERE {where} AND text_search @@ to_tsquery('english'::regconfig, @term)
+                        LIMIT @cap) AS matches
+                    """;
+                command.Parameters.AddWithValue("term", NpgsqlDbType.Text, term);
+                command.Parameters.AddWithValue("cap", NpgsqlDbType.Integer, RareDocumentFrequency + 1);
+                count.BatchCommands.Add(command);
+            }
+
             await using var reader = await count.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            foreach (var term in terms)
             {
-                var frequency = reader.GetInt64(1);
+                await reader.ReadAsync(cancellationToken);
+                var frequency = reader.GetInt64(0);
                 if (frequency > 0)
                 {
-                    frequencies.Add((reader.GetString(0), frequency));
+                    frequencies.Add((term, frequency));
                 }
+
+                await reader.NextResultAsync(cancellationToken);
             }
         }
 
@@ -73,7 +81,7 @@ internal static class PostgresTextSearch
         }
 
         await using var search = new NpgsqlCommand { Connection = connection };
-        var conditions = Conditions(search, tenant, scope, filter);
+        var conditions = Conditions(search.Parameters, tenant, scope, filter);
         var matching = $"""
             SELECT {PostgresRecords.Columns}, ts_rank_cd(text_search, query, 1) AS rank
             FROM memories, to_tsquery('english'::regconfig, @query) AS query
@@ -97,6 +105,6 @@ internal static class PostgresTextSearch
         return results;
     }
 
-    private static string Conditions(NpgsqlCommand command, string tenant, MemoryScope scope, MetadataFilter filter) =>
-        PostgresConditions.TenantAndScope(command, tenant, scope) + PostgresConditions.Metadata(command, filter) + " AND invalid_at IS NULL";
+    private static string Conditions(NpgsqlParameterCollection parameters, string tenant, MemoryScope scope, MetadataFilter filter) =>
+        PostgresConditions.TenantAndScope(parameters, tenant, scope) + PostgresConditions.Metadata(parameters, filter) + " AND invalid_at IS NULL";
 }
