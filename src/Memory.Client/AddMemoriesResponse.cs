@@ -1,0 +1,7 @@
+namespace Memory.Client;
+
+/// <summary>What <c>POST /memories</c> did, one entry per memory touched (Mem0's <c>results</c>).</summary>
+public sealed record AddMemoriesResponse
+{
+    public IReadOnlyList<MemoryChange> Results { get; init; } = [];
+}
