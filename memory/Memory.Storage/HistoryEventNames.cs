@@ -11,6 +11,7 @@ internal static class HistoryEventNames
         MemoryEvent.Update => "UPDATE",
         MemoryEvent.Delete => "DELETE",
         MemoryEvent.None => "NONE",
+        MemoryEvent.Invalidate => "INVALIDATE",
         _ => throw new ArgumentOutOfRangeException(nameof(memoryEvent), memoryEvent, "Unknown memory event."),
     };
 
@@ -20,6 +21,7 @@ internal static class HistoryEventNames
         "UPDATE" => MemoryEvent.Update,
         "DELETE" => MemoryEvent.Delete,
         "NONE" => MemoryEvent.None,
+        "INVALIDATE" => MemoryEvent.Invalidate,
         _ => throw new InvalidDataException($"memory_history holds an unknown event '{stored}'."),
     };
 }

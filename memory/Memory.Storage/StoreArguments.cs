@@ -157,4 +157,49 @@ internal static class StoreArguments
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(filter.Conditions);
     }
+
+    /// <summary>Checks a batch for <see cref="IMemoryStore.ApplyAsync"/> before anything is written.</summary>
+    public static void Operations(string tenant, IReadOnlyList<MemoryOperation> operations, int dimensions)
+    {
+        Tenant(tenant);
+        ArgumentNullException.ThrowIfNull(operations);
+        var added = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var operation in operations)
+        {
+            ArgumentNullException.ThrowIfNull(operation, nameof(operations));
+            Id(operation.Id);
+            ArgumentNullException.ThrowIfNull(operation.SourceMessageIds, nameof(operations));
+            switch (operation.Event)
+            {
+                case MemoryEvent.Add:
+                    Record(operation.Memory!, dimensions);
+                    if (operation.Memory!.Tenant != tenant)
+                    {
+                        throw new ArgumentException($"Memory '{operation.Id}' belongs to another tenant than the batch.", nameof(operations));
+                    }
+
+                    if (!added.Add(operation.Id))
+                    {
+                        throw new ArgumentException($"Memory id '{operation.Id}' is added twice in one batch.", nameof(operations));
+                    }
+
+                    break;
+                case MemoryEvent.Update:
+                    Update(operation.Update!, dimensions);
+                    break;
+                case MemoryEvent.Invalidate:
+                    if (operation.InvalidAt is null)
+                    {
+                        throw new ArgumentException($"Invalidating memory '{operation.Id}' needs a time.", nameof(operations));
+                    }
+
+                    break;
+                case MemoryEvent.Delete:
+                case MemoryEvent.None:
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(operations), operation.Event, "Unknown memory event.");
+            }
+        }
+    }
 }

@@ -57,6 +57,21 @@ public interface IMemoryStore
     Task<IReadOnlyList<ScoredMemory>> SearchByTextAsync(
         string tenant, MemoryScope scope, string query, MetadataFilter filter, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Applies a batch of changes to one tenant's memories in one transaction, each with its history row
+    /// (Invalidate writes an INVALIDATE row, None a NONE row). When an Update, Invalidate, Delete or None names a
+    /// memory the tenant does not have (or an Invalidate names one already invalid), nothing is applied and
+    /// <see cref="Errors.MemoryConflictException"/> is thrown. Adds must belong to <paramref name="tenant"/>.
+    /// </summary>
+    Task ApplyAsync(string tenant, IReadOnlyList<MemoryOperation> operations, string actor, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Memories of a scope as they stood at <paramref name="asOf"/>: created at or before it and not invalidated
+    /// by then (invalid_at null or later), newest first. Deleted memories are gone and never returned.
+    /// </summary>
+    Task<IReadOnlyList<MemoryRecord>> ListValidAtAsync(
+        string tenant, MemoryScope scope, MetadataFilter filter, DateTimeOffset asOf, int limit, CancellationToken cancellationToken);
+
     /// <summary>Number of memories of a tenant (all scopes); used by stats and benchmarks.</summary>
     Task<long> CountAsync(string tenant, CancellationToken cancellationToken);
 }

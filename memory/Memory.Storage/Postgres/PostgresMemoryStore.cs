@@ -340,6 +340,49 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         return await PostgresTextSearch.SearchAsync(DataSource, tenant, scope, terms, filter, limit, cancellationToken);
     }
 
+    public async Task ApplyAsync(string tenant, IReadOnlyList<MemoryOperation> operations, string actor, CancellationToken cancellationToken)
+    {
+        StoreArguments.Operations(tenant, operations, _dimensions);
+        if (operations.Count == 0)
+        {
+            return;
+        }
+
+        await InitializeAsync(cancellationToken);
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await PostgresOperations.ApplyAsync(connection, transaction, tenant, operations, actor, cancellationToken);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new ArgumentException("A memory with one of these ids already exists for its tenant; nothing was applied.", nameof(operations), exception);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<MemoryRecord>> ListValidAtAsync(
+        string tenant, MemoryScope scope, MetadataFilter filter, DateTimeOffset asOf, int limit, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        StoreArguments.Filter(filter);
+        StoreArguments.Limit(limit, StoreArguments.MaxListLimit);
+        await InitializeAsync(cancellationToken);
+        await using var command = DataSource.CreateCommand();
+        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
+        command.CommandText = $"""
+            SELECT {PostgresRecords.Columns} FROM memories
+            WHERE {where} AND created_at <= @as_of AND (invalid_at IS NULL OR invalid_at > @as_of)
+            ORDER BY created_at DESC, id DESC LIMIT @limit
+            """;
+        command.Parameters.AddWithValue("as_of", NpgsqlDbType.TimestampTz, StoredTime.Normalize(asOf));
+        command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
+        return await ReadRecordsAsync(command, cancellationToken);
+    }
+
     public async Task<long> CountAsync(string tenant, CancellationToken cancellationToken)
     {
         StoreArguments.Tenant(tenant);

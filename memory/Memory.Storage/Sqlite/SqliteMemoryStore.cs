@@ -438,6 +438,70 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         return hits.Where(hit => records.ContainsKey(hit.Row)).Select(hit => new ScoredMemory(records[hit.Row], hit.Score)).ToList();
     }
 
+    public async Task ApplyAsync(string tenant, IReadOnlyList<MemoryOperation> operations, string actor, CancellationToken cancellationToken)
+    {
+        StoreArguments.Operations(tenant, operations, _dimensions);
+        if (operations.Count == 0)
+        {
+            return;
+        }
+
+        await InitializeAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            List<SqliteIndexChange> changes;
+            await using (var connection = await OpenAsync(cancellationToken))
+            await using (var transaction = connection.BeginTransaction())
+            {
+                try
+                {
+                    changes = await SqliteOperations.ApplyAsync(connection, transaction, tenant, operations, actor, cancellationToken);
+                }
+                catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == UniqueConstraintFailed)
+                {
+                    throw new ArgumentException("A memory with one of these ids already exists for its tenant; nothing was applied.", nameof(operations), exception);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            foreach (var change in changes)
+            {
+                if (change.Remove)
+                {
+                    _index.Remove(tenant, change.Row);
+                }
+                else
+                {
+                    _index.Upsert(tenant, change.Row, change.Scope!, change.Embedding.Span);
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<MemoryRecord>> ListValidAtAsync(
+        string tenant, MemoryScope scope, MetadataFilter filter, DateTimeOffset asOf, int limit, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        StoreArguments.Filter(filter);
+        StoreArguments.Limit(limit, StoreArguments.MaxListLimit);
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = SqliteConditions.TenantAndScope(command, tenant, scope) + SqliteConditions.MetadataPrefilter(command, filter)
+            + " AND m.created_at <= $as_of AND (m.invalid_at IS NULL OR m.invalid_at > $as_of)";
+        command.CommandText = $"SELECT {SqliteRecords.Columns} FROM memories m WHERE {where} ORDER BY m.created_at DESC, m.id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$as_of", StoredTime.ToUnixMicroseconds(StoredTime.Normalize(asOf)));
+        command.Parameters.AddWithValue("$limit", filter.IsEmpty ? limit : -1);
+        return await ReadRecordsAsync(command, filter, limit, cancellationToken);
+    }
+
     public async Task<long> CountAsync(string tenant, CancellationToken cancellationToken)
     {
         StoreArguments.Tenant(tenant);
@@ -639,7 +703,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         // No declared type: each value binds as what it is (text, integer, blob or NULL).
         names.Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
 
-    private static SqliteCommand HistoryInsert(SqliteConnection connection, SqliteTransaction transaction)
+    internal static SqliteCommand HistoryInsert(SqliteConnection connection, SqliteTransaction transaction)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -652,7 +716,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         return command;
     }
 
-    private static void SetHistory(
+    internal static void SetHistory(
         SqliteCommand history, string tenant, string memoryId, string? oldText, string? newText, MemoryEvent memoryEvent,
         string? actor, string? role, IReadOnlyList<string> sources, long createdAt, bool isDeleted)
     {

@@ -10,7 +10,7 @@ namespace Memory.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     private const string CreateV1 = """
         CREATE TABLE IF NOT EXISTS memories (
@@ -69,6 +69,33 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """;
 
+    /// <summary>
+    /// Version 2: the history table also accepts INVALIDATE (a contradicted memory kept for as-of queries). SQLite
+    /// cannot alter a CHECK constraint, so the table is rebuilt with its rows, sequence numbers and index.
+    /// </summary>
+    private const string UpgradeToV2 = """
+        CREATE TABLE memory_history_v2 (
+            seq                INTEGER PRIMARY KEY,
+            id                 TEXT    NOT NULL UNIQUE,
+            tenant             TEXT    NOT NULL,
+            memory_id          TEXT    NOT NULL,
+            old_memory         TEXT,
+            new_memory         TEXT,
+            event              TEXT    NOT NULL CHECK (event IN ('ADD', 'UPDATE', 'DELETE', 'NONE', 'INVALIDATE')),
+            actor              TEXT,
+            role               TEXT,
+            source_message_ids TEXT    NOT NULL DEFAULT '[]',
+            created_at         INTEGER NOT NULL,
+            is_deleted         INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO memory_history_v2 (seq, id, tenant, memory_id, old_memory, new_memory, event, actor, role, source_message_ids, created_at, is_deleted)
+            SELECT seq, id, tenant, memory_id, old_memory, new_memory, event, actor, role, source_message_ids, created_at, is_deleted FROM memory_history;
+        DROP TABLE memory_history;
+        ALTER TABLE memory_history_v2 RENAME TO memory_history;
+        CREATE INDEX IF NOT EXISTS memory_history_memory_idx ON memory_history (tenant, memory_id, seq);
+        CREATE INDEX IF NOT EXISTS memories_invalid_idx ON memories (tenant, invalid_at) WHERE invalid_at IS NOT NULL;
+        """;
+
     /// <summary>Creates or upgrades the schema and checks that the file holds vectors of the configured length.</summary>
     public static void Apply(SqliteConnection connection, int dimensions)
     {
@@ -82,6 +109,11 @@ internal static class SqliteSchema
         }
 
         Execute(connection, CreateV1);
+        if (version < 2)
+        {
+            Execute(connection, UpgradeToV2);
+        }
+
         Execute(connection, $"INSERT OR IGNORE INTO store_settings (key, value) VALUES ('embedding_dimensions', '{dimensions.ToString(CultureInfo.InvariantCulture)}')");
         var stored = Convert.ToString(Scalar(connection, "SELECT value FROM store_settings WHERE key = 'embedding_dimensions'"), CultureInfo.InvariantCulture);
         if (stored != dimensions.ToString(CultureInfo.InvariantCulture))
