@@ -1,5 +1,6 @@
 using Mediator;
 using Memory.Conversations.Embeddings;
+using Memory.Conversations.Extraction;
 using Memory.Conversations.Retrieval;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -14,6 +15,7 @@ public static class ConversationMemoryServiceCollectionExtensions
     /// <summary>
     /// Registers the conversation-memory engine: the source-generated Mediator with every request handler
     /// (scoped), the embedding generator chosen by "Embeddings", the validating <see cref="MemoryEmbedder"/>,
+    /// fact extraction for infer=true (<see cref="ExtractionServiceCollectionExtensions.AddFactExtraction"/>),
     /// the <see cref="HybridRetriever"/> and the "Conversations", "Embeddings" and "Retrieval" options,
     /// validated at start-up. The <c>IMemoryStore</c> is not registered here: add it with
     /// <c>AddMemoryStorage(configuration)</c>.
@@ -40,6 +42,7 @@ public static class ConversationMemoryServiceCollectionExtensions
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(
             sp => EmbeddingGeneratorFactory.Create(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value));
         services.TryAddSingleton<MemoryEmbedder>();
+        services.AddFactExtraction(configuration);
 
         // Scoped, like the handlers: works whether the store is registered as a singleton or per scope.
         services.TryAddScoped<HybridRetriever>();

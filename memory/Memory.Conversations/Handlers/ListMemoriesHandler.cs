@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Memory.Conversations.Handlers;
 
-/// <summary>Memories of a scope, newest first; invalidated ones are left out.</summary>
+/// <summary>Memories of a scope, newest first; invalidated ones are left out, unless they were still valid at the as-of instant asked for.</summary>
 public sealed class ListMemoriesHandler : IRequestHandler<ListMemoriesRequest, IReadOnlyList<MemoryRecord>>
 {
     private readonly IMemoryStore _store;
@@ -26,6 +26,11 @@ public sealed class ListMemoriesHandler : IRequestHandler<ListMemoriesRequest, I
         RequestValidation.Scope(request.Scope);
         RequestValidation.Filter(request.Filter);
         RequestValidation.Limit(request.Limit, _options.MaxListLimit);
+        if (request.AsOf is { } asOf)
+        {
+            return await _store.ListValidAtAsync(request.Tenant, request.Scope, request.Filter, asOf, request.Limit, cancellationToken);
+        }
+
         return await _store.ListAsync(request.Tenant, request.Scope, request.Filter, request.Limit, includeInvalid: false, cancellationToken);
     }
 }

@@ -28,6 +28,12 @@ public sealed class SearchMemoriesHandler : IRequestHandler<SearchMemoriesReques
         RequestValidation.Filter(request.Filter);
         RequestValidation.TopK(request.TopK);
         RequestValidation.Threshold(request.Threshold);
+        if (request.AsOf is { } asOf)
+        {
+            return await _retriever.SearchValidAtAsync(
+                request.Tenant, request.Scope, request.Query, request.Filter, request.TopK, request.Threshold, asOf, cancellationToken);
+        }
+
         return await _retriever.SearchAsync(
             request.Tenant, request.Scope, request.Query, request.Filter, request.TopK, request.Threshold, cancellationToken);
     }

@@ -17,8 +17,14 @@ public sealed record AddMemoriesRequest(
     bool Infer,
     string Actor) : IRequest<AddMemoriesResult>;
 
-/// <summary>What an add did, one entry per memory touched (Mem0's <c>results</c>).</summary>
-public sealed record AddMemoriesResult(IReadOnlyList<MemoryChange> Results);
+/// <summary>
+/// What an add did, one entry per memory touched (Mem0's <c>results</c>); for infer=true also how the
+/// extraction went (<see cref="Extraction"/>, null for infer=false).
+/// </summary>
+public sealed record AddMemoriesResult(IReadOnlyList<MemoryChange> Results)
+{
+    public ExtractionReport? Extraction { get; init; }
+}
 
 /// <summary>One memory touched by an add; <see cref="PreviousMemory"/> is set for updates.</summary>
 public sealed record MemoryChange(string Id, string Memory, MemoryEvent Event, string? PreviousMemory = null);

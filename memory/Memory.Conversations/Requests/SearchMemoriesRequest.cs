@@ -5,7 +5,8 @@ namespace Memory.Conversations.Requests;
 
 /// <summary>
 /// Hybrid search within a scope: vector similarity, text rank and recency fused into one score in [0, 1];
-/// results under <see cref="Threshold"/> are dropped.
+/// results under <see cref="Threshold"/> are dropped. With <see cref="AsOf"/> the search runs over the memories
+/// valid at that instant (including ones invalidated since), ranked the same way.
 /// </summary>
 public sealed record SearchMemoriesRequest(
     string Tenant,
@@ -13,4 +14,5 @@ public sealed record SearchMemoriesRequest(
     string Query,
     MetadataFilter Filter,
     int TopK,
-    double? Threshold) : IRequest<IReadOnlyList<ScoredMemory>>;
+    double? Threshold,
+    DateTimeOffset? AsOf = null) : IRequest<IReadOnlyList<ScoredMemory>>;

@@ -50,6 +50,28 @@ public sealed class HybridRetriever
             .ToList();
     }
 
+    /// <summary>
+    /// The same ranking over the memories that were valid at <paramref name="asOf"/> (including ones invalidated
+    /// since), scored exhaustively (<see cref="ValidAtCandidates"/>); recency is measured from that instant.
+    /// </summary>
+    public async Task<IReadOnlyList<ScoredMemory>> SearchValidAtAsync(
+        string tenant, MemoryScope scope, string query, MetadataFilter filter, int topK, double? threshold, DateTimeOffset asOf,
+        CancellationToken cancellationToken)
+    {
+        var valid = await _store.ListValidAtAsync(tenant, scope, filter, asOf, ValidAtCandidates.MaxMemories, cancellationToken);
+        if (valid.Count == 0)
+        {
+            return [];
+        }
+
+        var queryVector = await _embedder.EmbedAsync(query, cancellationToken);
+        var candidates = ValidAtCandidates.Build(valid, query, queryVector.Span);
+        return ScoreFusion.Fuse(candidates, _options.CurrentValue, asOf)
+            .Where(s => threshold is null || s.Score >= threshold.Value)
+            .Take(topK)
+            .ToList();
+    }
+
     /// <summary>The union of both store searches, each memory once, with its ranks and exact cosine.</summary>
     public async Task<IReadOnlyList<FusionCandidate>> CandidatesAsync(
         string tenant, MemoryScope scope, string query, ReadOnlyMemory<float> queryVector, MetadataFilter filter, int topK,

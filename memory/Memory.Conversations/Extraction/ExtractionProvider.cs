@@ -1,0 +1,14 @@
+namespace Memory.Conversations.Extraction;
+
+/// <summary>Which chat model extracts and consolidates facts for <c>infer: true</c>.</summary>
+public enum ExtractionProvider
+{
+    /// <summary>No chat model: <c>infer: true</c> is refused (501) and nothing is stored.</summary>
+    None,
+
+    /// <summary>Any OpenAI-compatible <c>/chat/completions</c> endpoint (OpenAI, Azure OpenAI, vLLM, llama.cpp, LM Studio).</summary>
+    OpenAI,
+
+    /// <summary>An Ollama server's chat API.</summary>
+    Ollama,
+}
