@@ -1,0 +1,68 @@
+using ILGPU;
+
+namespace Memory.Kernels;
+
+/// <summary>
+/// The inverse of <see cref="KvQuantizeKernel"/>: x = anchor (anchor tokens) or anchor + symbol · scale (the others),
+/// written back as fp16 bits rounded to nearest even.
+/// </summary>
+public static class KvDequantizeKernel
+{
+    /// <summary>One index per (slice, token, channel).</summary>
+    public static void Run(
+        Index1D index,
+        ArrayView<short> anchorSymbols,
+        ArrayView<float> anchorScales,
+        ArrayView<short> deltaSymbols,
+        ArrayView<float> deltaScales,
+        ArrayView<ushort> x,
+        int tokens,
+        int channels,
+        int groupSize,
+        int perChannel)
+    {
+        int groups = (tokens + groupSize - 1) / groupSize;
+        int channel = index % channels;
+        int token = (index / channels) % tokens;
+        int slice = index / (channels * tokens);
+        int group = token / groupSize;
+        float anchorScale = anchorScales[perChannel != 0 ? (slice * channels) + channel : (slice * groups) + group];
+        float value = anchorSymbols[(((long)slice * groups) + group) * channels + channel] * anchorScale;
+        if (token % groupSize != 0)
+        {
+            float deltaScale = deltaScales[perChannel != 0 ? (slice * channels) + channel : (slice * tokens) + token];
+            value += deltaSymbols[index] * deltaScale;
+        }
+
+        x[index] = FloatToHalf(value);
+    }
+
+    /// <summary>fp32 to IEEE binary16 bits, round to nearest even, overflow to infinity, NaN kept (quiet).</summary>
+    public static ushort FloatToHalf(float value)
+    {
+        uint f = Interop.FloatAsInt(value);
+        uint sign = (f >> 16) & 0x8000u;
+        f &= 0x7FFFFFFFu;
+        uint result;
+        if (f >= 0x47800000u)
+        {
+            // ≥ 65536, infinity or NaN.
+            result = f > 0x7F800000u ? 0x7E00u : 0x7C00u;
+        }
+        else if (f < 0x38800000u)
+        {
+            // Below the smallest normal half: adding 0.5 lets the fp32 adder round the subnormal mantissa (nearest even).
+            float shifted = Interop.IntAsFloat(f) + 0.5f;
+            result = Interop.FloatAsInt(shifted) - 0x3F000000u;
+        }
+        else
+        {
+            uint mantissaOdd = (f >> 13) & 1u;
+            f += 0xC8000FFFu;
+            f += mantissaOdd;
+            result = f >> 13;
+        }
+
+        return (ushort)(result | sign);
+    }
+}
