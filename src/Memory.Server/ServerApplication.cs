@@ -74,6 +74,7 @@ internal static class ServerApplication
             }
         });
         services.AddExceptionHandler<DomainExceptionHandler>();
+        services.AddExceptionHandler<ExtractionExceptionHandler>();
 
         services.AddAuthentication(TenantClaims.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(TenantClaims.Scheme, null);
@@ -106,6 +107,7 @@ internal static class ServerApplication
         app.MapMemoryEndpoints();
         app.MapSearchEndpoints();
         app.MapResetEndpoints();
+        app.MapExtractionEndpoints();
         app.MapHealthEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();
