@@ -27,6 +27,9 @@ internal sealed class AddMemoriesBody
     [Description("true (default, as in Mem0): extract facts with an LLM (501 while none is configured). false: store each message verbatim.")]
     public bool? Infer { get; set; }
 
+    [Description("With infer=true: queue the extraction and answer 202 at once with a job to poll at /v1/extractions/{id} (default false).")]
+    public bool? AsyncMode { get; set; }
+
     public AddMemoriesRequest ToRequest(string tenant, string actor)
     {
         if (Messages is null)

@@ -34,6 +34,9 @@ internal sealed class SearchBody
     [Description("Drop results scoring below this (0 to 1).")]
     public double? Threshold { get; set; }
 
+    [Description("Search the memories as they stood at this instant (ISO 8601), including ones invalidated since.")]
+    public DateTimeOffset? AsOf { get; set; }
+
     public SearchMemoriesRequest ToRequest(string tenant)
     {
         if (Query is null)
@@ -42,6 +45,6 @@ internal sealed class SearchBody
         }
 
         var (scope, filter) = SearchFilters.Read(UserId, AgentId, RunId, Filters);
-        return new SearchMemoriesRequest(tenant, scope, Query, filter, TopK ?? Limit ?? DefaultTopK, Threshold);
+        return new SearchMemoriesRequest(tenant, scope, Query, filter, TopK ?? Limit ?? DefaultTopK, Threshold, AsOf);
     }
 }

@@ -18,11 +18,12 @@ internal static class MemoryEndpoints
         var group = routes.MapGroup("/memories").WithTags("Memories").RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
-        group.MapPost("", AddAsync).WithName("AddMemories")
-            .WithSummary("Store messages as memories (infer=false stores each message verbatim).")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status501NotImplemented).ProducesProblem(StatusCodes.Status502BadGateway);
+        group.MapPost("", ExtractionEndpoints.AddAsync).WithName("AddMemories")
+            .WithSummary("Store messages as memories: infer=true extracts facts with the configured chat model, infer=false stores each message verbatim.")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status501NotImplemented).ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("", ListAsync).WithName("ListMemories")
-            .WithSummary("Memories of a scope (user_id, agent_id and/or run_id), newest first.")
+            .WithSummary("Memories of a scope (user_id, agent_id and/or run_id), newest first; as_of lists what was valid at that instant.")
             .ProducesValidationProblem();
         group.MapDelete("", DeleteScopeAsync).WithName("DeleteScope")
             .WithSummary("Delete every memory of a scope.")
@@ -39,18 +40,12 @@ internal static class MemoryEndpoints
         return routes;
     }
 
-    private static async Task<Ok<ResultList<AddResultItem>>> AddAsync(
-        AddMemoriesBody body, CallerTenant tenant, ISender sender, CancellationToken cancellationToken)
-    {
-        var result = await sender.Send(body.ToRequest(tenant.Id, EndpointActor.Api), cancellationToken);
-        return TypedResults.Ok(new ResultList<AddResultItem>([.. result.Results.Select(AddResultItem.From)]));
-    }
-
     private static async Task<Ok<ResultList<MemoryItem>>> ListAsync(
-        [AsParameters] ScopeQuery scope, [FromQuery] int? limit, CallerTenant tenant, ISender sender, CancellationToken cancellationToken)
+        [AsParameters] ScopeQuery scope, [FromQuery] int? limit, [FromQuery(Name = "as_of")] DateTimeOffset? asOf, CallerTenant tenant,
+        ISender sender, CancellationToken cancellationToken)
     {
         var memories = await sender.Send(
-            new ListMemoriesRequest(tenant.Id, scope.ToScope(), MetadataFilter.None, limit ?? DefaultListLimit), cancellationToken);
+            new ListMemoriesRequest(tenant.Id, scope.ToScope(), MetadataFilter.None, limit ?? DefaultListLimit, asOf), cancellationToken);
         return TypedResults.Ok(new ResultList<MemoryItem>([.. memories.Select(m => MemoryItem.From(m))]));
     }
 
