@@ -47,5 +47,8 @@ public sealed class ExtractionMetrics : IDisposable
     public void CallDuration(string prompt, TimeSpan elapsed) =>
         _callSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("prompt", prompt));
 
+    /// <summary>The meter these instruments live on (tests listen to exactly this one).</summary>
+    internal Meter Meter => _meter;
+
     public void Dispose() => _meter.Dispose();
 }
