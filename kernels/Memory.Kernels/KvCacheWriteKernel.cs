@@ -4,7 +4,7 @@ namespace Memory.Kernels;
 
 /// <summary>
 /// Writes each token's key and value rows into the paged cache of one layer. Cache layout:
-/// [block, slot in block, kv head, head dim]; the block of position p of a sequence is
+/// [block, slot in block, kv head, head dim] as binary16 bits (rounded to nearest even); the block of position p of a sequence is
 /// blockTable[tableOffset(token) + p / blockSize].
 /// </summary>
 public static class KvCacheWriteKernel
@@ -14,8 +14,8 @@ public static class KvCacheWriteKernel
         Index1D index,
         ArrayView<float> k,
         ArrayView<float> v,
-        ArrayView<float> kCache,
-        ArrayView<float> vCache,
+        ArrayView<ushort> kCache,
+        ArrayView<ushort> vCache,
         ArrayView<int> positions,
         ArrayView<int> tableOffsets,
         ArrayView<int> blockTable,
@@ -27,7 +27,7 @@ public static class KvCacheWriteKernel
         int position = positions[token];
         int block = blockTable[tableOffsets[token] + (position / blockSize)];
         int slot = (block * blockSize) + (position % blockSize);
-        kCache[(slot * kvDim) + channel] = k[index];
-        vCache[(slot * kvDim) + channel] = v[index];
+        kCache[(slot * kvDim) + channel] = HalfRounding.ToHalfBits(k[index]);
+        vCache[(slot * kvDim) + channel] = HalfRounding.ToHalfBits(v[index]);
     }
 }

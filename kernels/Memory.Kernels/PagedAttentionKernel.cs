@@ -1,4 +1,5 @@
 using ILGPU;
+using Half = ILGPU.Half;
 
 namespace Memory.Kernels;
 
@@ -7,15 +8,15 @@ namespace Memory.Kernels;
 /// (query head h reads kv head h / (heads / kvHeads)). Token t attends to positions 0..positions[t] of its sequence,
 /// whose blocks are listed at blockTable[tableOffsets[t]..]. One group per (token, head) walks the keys a tile of
 /// group-size keys at a time with an online softmax (running max and sum), so no score matrix is stored and any
-/// context length fits. Keys and values are fp32 in layout [block, slot, kv head, head dim].
+/// context length fits. Keys and values are fp16 in layout [block, slot, kv head, head dim].
 /// </summary>
 public static class PagedAttentionKernel
 {
     /// <summary>The kernel (explicitly grouped; grid = tokens · heads; headDim ≤ 4 · group size and ≤ 256).</summary>
     public static void Run(
         ArrayView<float> q,
-        ArrayView<float> kCache,
-        ArrayView<float> vCache,
+        ArrayView<Half> kCache,
+        ArrayView<Half> vCache,
         ArrayView<int> positions,
         ArrayView<int> tableOffsets,
         ArrayView<int> blockTable,
@@ -60,7 +61,7 @@ public static class PagedAttentionKernel
                 s = 0f;
                 for (int d = 0; d < headDim; d++)
                 {
-                    s += qs[d] * kCache[kb + d];
+                    s += qs[d] * (float)kCache[kb + d];
                 }
             }
 
@@ -83,22 +84,22 @@ public static class PagedAttentionKernel
                 float pj = ps[jj];
                 if (d0 < headDim)
                 {
-                    acc0 += pj * vCache[vb + d0];
+                    acc0 += pj * (float)vCache[vb + d0];
                 }
 
                 if (d1 < headDim)
                 {
-                    acc1 += pj * vCache[vb + d1];
+                    acc1 += pj * (float)vCache[vb + d1];
                 }
 
                 if (d2 < headDim)
                 {
-                    acc2 += pj * vCache[vb + d2];
+                    acc2 += pj * (float)vCache[vb + d2];
                 }
 
                 if (d3 < headDim)
                 {
-                    acc3 += pj * vCache[vb + d3];
+                    acc3 += pj * (float)vCache[vb + d3];
                 }
             }
 

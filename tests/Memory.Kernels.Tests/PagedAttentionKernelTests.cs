@@ -1,3 +1,4 @@
+using Half = ILGPU.Half;
 using Memory.Kernels;
 
 namespace Memory.Kernels.Tests;
@@ -16,8 +17,9 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         int[] newTokens = [6, 1];
         int kvDim = kvHeads * headDim;
         var random = new Random(heads * 100 + headDim);
-        var keys = lengths.Select(n => TestData.Floats(random, n * kvDim)).ToArray();
-        var values = lengths.Select(n => TestData.Floats(random, n * kvDim)).ToArray();
+        // The cache holds fp16, so the reference attends over the fp16-rounded keys and values.
+        var keys = lengths.Select(n => RoundToHalf(TestData.Floats(random, n * kvDim))).ToArray();
+        var values = lengths.Select(n => RoundToHalf(TestData.Floats(random, n * kvDim))).ToArray();
 
         // Blocks are handed out shuffled so the block table, not contiguity, decides where a position lives.
         int[] blocksPerSeq = lengths.Select(n => (n + blockSize - 1) / blockSize).ToArray();
@@ -53,8 +55,8 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         int tokens = positions.Count;
         var q = TestData.Floats(random, tokens * heads * headDim);
         using var qBuffer = fixture.Upload(q);
-        using var kBuffer = fixture.Upload(kCache);
-        using var vBuffer = fixture.Upload(vCache);
+        using var kBuffer = fixture.Upload(ToHalf(kCache));
+        using var vBuffer = fixture.Upload(ToHalf(vCache));
         using var posBuffer = fixture.Upload(positions.ToArray());
         using var offBuffer = fixture.Upload(offsets.ToArray());
         using var tableBuffer = fixture.Upload(table);
@@ -112,19 +114,23 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         var v = TestData.Floats(new Random(2), positions.Length * kvDim);
         using var kBuffer = fixture.Upload(k);
         using var vBuffer = fixture.Upload(v);
-        using var kCache = fixture.Upload(new float[8 * blockSize * kvDim]);
-        using var vCache = fixture.Upload(new float[8 * blockSize * kvDim]);
+        using var kCache = fixture.Upload(new Half[8 * blockSize * kvDim]);
+        using var vCache = fixture.Upload(new Half[8 * blockSize * kvDim]);
         using var posBuffer = fixture.Upload(positions);
         using var offBuffer = fixture.Upload(offsets);
         using var tableBuffer = fixture.Upload(table);
         fixture.Kernels.WriteKv(kBuffer.View, vBuffer.View, kCache.View, vCache.View, posBuffer.View, offBuffer.View, tableBuffer.View, positions.Length, kvDim, blockSize);
-        var kc = fixture.Download(kCache, 8 * blockSize * kvDim);
-        var vc = fixture.Download(vCache, 8 * blockSize * kvDim);
+        var kc = fixture.Download(kCache, 8 * blockSize * kvDim).Select(h => (float)h).ToArray();
+        var vc = fixture.Download(vCache, 8 * blockSize * kvDim).Select(h => (float)h).ToArray();
         int[] slots = [5 * 2, (2 * 2) + 1, 7 * 2];
         for (int t = 0; t < positions.Length; t++)
         {
-            Assert.Equal(k.Skip(t * kvDim).Take(kvDim), kc.Skip(slots[t] * kvDim).Take(kvDim));
-            Assert.Equal(v.Skip(t * kvDim).Take(kvDim), vc.Skip(slots[t] * kvDim).Take(kvDim));
+            Assert.Equal(RoundToHalf(k).Skip(t * kvDim).Take(kvDim), kc.Skip(slots[t] * kvDim).Take(kvDim));
+            Assert.Equal(RoundToHalf(v).Skip(t * kvDim).Take(kvDim), vc.Skip(slots[t] * kvDim).Take(kvDim));
         }
     }
+
+    private static float[] RoundToHalf(float[] values) => values.Select(f => (float)(System.Half)f).ToArray();
+
+    private static Half[] ToHalf(float[] values) => values.Select(f => (Half)f).ToArray();
 }

@@ -11,7 +11,7 @@ namespace Memory.Inference.Decoding;
 /// kernels. Every forward pass is one flattened batch of tokens from any number of sequences, each token carrying its
 /// position and its sequence's block table, so chunked prefill and batched decode are the same code.
 /// </summary>
-public sealed class LlamaDecoder : IDecoder
+public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
 {
     private readonly DecoderAccelerator? _ownedAccelerator;
     private readonly Accelerator _accelerator;
@@ -24,8 +24,9 @@ public sealed class LlamaDecoder : IDecoder
     private int _nextSequenceId;
     private bool _disposed;
 
-    private LlamaDecoder(DecoderAccelerator? owned, Accelerator accelerator, ModelConfig config, LlamaWeights weights, DecoderOptions options)
+    private LlamaDecoder(DecoderAccelerator? owned, Accelerator accelerator, ModelConfig config, LlamaWeights weights, ModelIdentity identity, DecoderOptions options)
     {
+        Identity = identity;
         _ownedAccelerator = owned;
         _accelerator = accelerator;
         Config = config;
@@ -189,7 +190,15 @@ public sealed class LlamaDecoder : IDecoder
         var weights = LlamaWeights.Load(accelerator, checkpoint, config);
         try
         {
-            return new LlamaDecoder(owned, accelerator, config, weights, options);
+            var identity = new ModelIdentity(
+                WeightsFingerprint.Compute(Path.Combine(directory, "config.json"), checkpoint),
+                config.Architecture,
+                WeightsFingerprint.DTypes(checkpoint),
+                "float16",
+                config.NumLayers,
+                config.NumKvHeads,
+                config.HeadDim);
+            return new LlamaDecoder(owned, accelerator, config, weights, identity, options);
         }
         catch
         {
