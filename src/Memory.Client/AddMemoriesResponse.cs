@@ -4,4 +4,7 @@ namespace Memory.Client;
 public sealed record AddMemoriesResponse
 {
     public IReadOnlyList<MemoryChange> Results { get; init; } = [];
+
+    /// <summary>For infer=true: how the extraction went (null for infer=false).</summary>
+    public ExtractionOutcome? Extraction { get; init; }
 }

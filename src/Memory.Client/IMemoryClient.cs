@@ -1,7 +1,7 @@
 namespace Memory.Client;
 
 /// <summary>
-/// The Memory service's API: add, list, get, update, delete, delete a scope, history, search, reset, readiness.
+/// The Memory service's API: add (now or in the background), extraction status, list, get, update, delete, delete a scope, history, search, reset, readiness.
 /// Errors arrive as <see cref="MemoryApiException"/> (or a subclass for 400, 401/403, 404, 503). The REST
 /// implementation is <see cref="MemoryClient"/>; an in-process one lives in Memory.SemanticKernel.
 /// </summary>
@@ -10,8 +10,21 @@ public interface IMemoryClient
     /// <summary>Turns messages into memories (<c>POST /memories</c>).</summary>
     Task<AddMemoriesResponse> AddAsync(MemoryAddRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Memories of a scope, newest first (<c>GET /memories</c>); <paramref name="limit"/> defaults to 100 on the server.</summary>
-    Task<IReadOnlyList<MemoryEntry>> ListAsync(MemoryScopeIds scope, int? limit = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Queues an infer=true add for the server's background worker (<c>POST /memories</c> with <c>async_mode</c>) and
+    /// returns at once; follow it with <see cref="GetExtractionAsync"/>.
+    /// </summary>
+    Task<BackgroundExtraction> AddInBackgroundAsync(MemoryAddRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Where a background extraction stands (<c>GET /v1/extractions/{id}</c>); its results once completed.</summary>
+    Task<BackgroundExtraction> GetExtractionAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Memories of a scope, newest first (<c>GET /memories</c>); <paramref name="limit"/> defaults to 100 on the server.
+    /// With <paramref name="asOf"/>: the memories valid at that instant, including ones invalidated since.
+    /// </summary>
+    Task<IReadOnlyList<MemoryEntry>> ListAsync(
+        MemoryScopeIds scope, int? limit = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default);
 
     /// <summary>One memory (<c>GET /memories/{id}</c>); <see cref="MemoryApiNotFoundException"/> when this key has no such memory.</summary>
     Task<MemoryEntry> GetAsync(string id, CancellationToken cancellationToken = default);

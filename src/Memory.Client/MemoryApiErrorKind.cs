@@ -15,16 +15,19 @@ public enum MemoryApiErrorKind
     /// <summary>404: no such memory for this API key (another tenant's id looks the same).</summary>
     NotFound,
 
+    /// <summary>409: the memories changed meanwhile (another request won a race); nothing was stored, retry.</summary>
+    Conflict,
+
     /// <summary>413: the body is larger than the server accepts.</summary>
     PayloadTooLarge,
 
     /// <summary>501: the server cannot do this (e.g. infer=true without an LLM configured); nothing was stored.</summary>
     NotImplemented,
 
-    /// <summary>502: a provider the server depends on (embeddings, LLM) failed; nothing was written.</summary>
+    /// <summary>502: a provider the server depends on (embeddings, chat model) failed or refused; nothing was written.</summary>
     UpstreamFailed,
 
-    /// <summary>503: the store is unreachable or busy; retry after <see cref="MemoryApiException.RetryAfter"/>.</summary>
+    /// <summary>503: the store or the chat model is unreachable or busy, or the extraction queue is full; retry after <see cref="MemoryApiException.RetryAfter"/>.</summary>
     Unavailable,
 
     /// <summary>500 and other 5xx: a server fault.</summary>

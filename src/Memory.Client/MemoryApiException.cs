@@ -54,6 +54,7 @@ public class MemoryApiException : Exception
         400 or 422 => MemoryApiErrorKind.Validation,
         401 or 403 => MemoryApiErrorKind.Unauthorized,
         404 => MemoryApiErrorKind.NotFound,
+        409 => MemoryApiErrorKind.Conflict,
         413 => MemoryApiErrorKind.PayloadTooLarge,
         501 => MemoryApiErrorKind.NotImplemented,
         502 => MemoryApiErrorKind.UpstreamFailed,

@@ -1,6 +1,6 @@
 namespace Memory.Client;
 
-/// <summary>503 — the store is unreachable or busy; retry after <see cref="MemoryApiException.RetryAfter"/>. Nothing was changed.</summary>
+/// <summary>503 — the store or the chat model is unreachable or busy, or the extraction queue is full; retry after <see cref="MemoryApiException.RetryAfter"/>. Nothing was changed.</summary>
 public sealed class MemoryApiUnavailableException : MemoryApiException
 {
     public MemoryApiUnavailableException() { }

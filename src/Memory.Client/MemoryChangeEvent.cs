@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Memory.Client;
 
-/// <summary>What an add did to one memory; the names are Mem0's and travel as upper-case strings.</summary>
+/// <summary>What happened to one memory; the names are Mem0's (plus INVALIDATE) and travel as upper-case strings.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<MemoryChangeEvent>))]
 public enum MemoryChangeEvent
 {
@@ -17,4 +17,8 @@ public enum MemoryChangeEvent
 
     [JsonStringEnumMemberName("NONE")]
     None,
+
+    /// <summary>A later fact contradicted the memory; it stays (with invalid_at, superseded_by) for history and as-of queries.</summary>
+    [JsonStringEnumMemberName("INVALIDATE")]
+    Invalidate,
 }

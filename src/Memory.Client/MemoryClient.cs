@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Memory.Client.Wire;
 
@@ -50,13 +52,46 @@ public sealed class MemoryClient : IMemoryClient
         return await ReadAsync(response, Json.AddMemoriesResponse, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<MemoryEntry>> ListAsync(MemoryScopeIds scope, int? limit = null, CancellationToken cancellationToken = default)
+    public async Task<BackgroundExtraction> AddInBackgroundAsync(MemoryAddRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!request.Infer)
+        {
+            throw new ArgumentException("Only infer=true adds run in the background; send infer=false adds with AddAsync.", nameof(request));
+        }
+
+        var body = JsonSerializer.SerializeToNode(request, Json.MemoryAddRequest)!.AsObject();
+        body["async_mode"] = true;
+        using var content = JsonContent.Create(body, Json.JsonObject);
+        using var response = await _http.PostAsync("memories", content, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            throw new MemoryApiException($"The server ran the extraction at once instead of queueing it (200, not 202): it does not support async_mode.");
+        }
+
+        return await ReadAsync(response, Json.BackgroundExtraction, cancellationToken);
+    }
+
+    public async Task<BackgroundExtraction> GetExtractionAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        using var response = await _http.GetAsync("v1/extractions/" + Uri.EscapeDataString(id), cancellationToken);
+        return await ReadAsync(response, Json.BackgroundExtraction, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<MemoryEntry>> ListAsync(
+        MemoryScopeIds scope, int? limit = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var query = ScopeQuery(scope);
         if (limit is { } value)
         {
             query.Append(query.Length == 0 ? '?' : '&').Append("limit=").Append(value);
+        }
+
+        if (asOf is { } instant)
+        {
+            query.Append(query.Length == 0 ? '?' : '&').Append("as_of=").Append(Uri.EscapeDataString(instant.ToString("O", CultureInfo.InvariantCulture)));
         }
 
         using var response = await _http.GetAsync("memories" + query, cancellationToken);

@@ -19,4 +19,6 @@ namespace Memory.Client;
 [JsonSerializable(typeof(DeletedScopeAck))]
 [JsonSerializable(typeof(UpdatedMemoryAck))]
 [JsonSerializable(typeof(ServiceHealth))]
+[JsonSerializable(typeof(BackgroundExtraction))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 internal sealed partial class MemoryClientJsonContext : JsonSerializerContext;

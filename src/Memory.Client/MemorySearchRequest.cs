@@ -26,6 +26,9 @@ public sealed record MemorySearchRequest
     /// <summary>Drop results scoring below this (0 to 1).</summary>
     public double? Threshold { get; init; }
 
+    /// <summary>Search the memories as they stood at this instant, including ones invalidated since.</summary>
+    public DateTimeOffset? AsOf { get; init; }
+
     /// <summary>Sets the three scope ids from one value.</summary>
     [JsonIgnore]
     public MemoryScopeIds Scope

@@ -139,7 +139,7 @@ public sealed class MemoryPlugin
         [Description("How many memories to return at most (default 20).")] int? maxResults = null,
         CancellationToken cancellationToken = default)
     {
-        var memories = await _client.ListAsync(_scope, Clamp(maxResults ?? 20), cancellationToken);
+        var memories = await _client.ListAsync(_scope, Clamp(maxResults ?? 20), cancellationToken: cancellationToken);
         return [.. memories.Select(RecalledMemory.From)];
     }
 

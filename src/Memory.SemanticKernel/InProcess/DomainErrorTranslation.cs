@@ -34,12 +34,30 @@ internal static class DomainErrorTranslation
                 RetryAfter = TimeSpan.FromSeconds(5),
             },
             exception),
+        ChatModelUnavailableException => Unavailable("Chat model unavailable", exception),
+        ExtractionQueueFullException => Unavailable("Extraction queue full", exception),
+        ChatModelRejectedException => new MemoryApiException(
+            new MemoryApiProblem(HttpStatusCode.BadGateway, "Chat model refused the call") { Detail = exception.Message }, exception),
+        MemoryConflictException => new MemoryApiException(
+            new MemoryApiProblem(HttpStatusCode.Conflict, "Memory changed meanwhile") { Detail = exception.Message + " Retry the request." }, exception),
         _ => null,
     };
+
+    public static MemoryApiNotFoundException ExtractionNotFound(string id) =>
+        new(new MemoryApiProblem(HttpStatusCode.NotFound, "Extraction not found")
+        {
+            Detail = $"No background extraction with id '{Shorten(id)}' exists for this tenant (finished jobs are kept for a while, not forever).",
+        });
+
+    // Same wait as the server's Retry-After for chat-model and queue failures.
+    private static MemoryApiUnavailableException Unavailable(string title, Exception exception) =>
+        new(new MemoryApiProblem(HttpStatusCode.ServiceUnavailable, title) { Detail = exception.Message, RetryAfter = TimeSpan.FromSeconds(10) }, exception);
+
+    private static string Shorten(string id) => id.Length <= 100 ? id : id[..100] + "...";
 
     public static MemoryApiNotFoundException NotFound(string id) =>
         new(new MemoryApiProblem(HttpStatusCode.NotFound, "Memory not found")
         {
-            Detail = $"No memory with id '{(id.Length <= 100 ? id : id[..100] + "...")}' exists for this tenant.",
+            Detail = $"No memory with id '{Shorten(id)}' exists for this tenant.",
         });
 }

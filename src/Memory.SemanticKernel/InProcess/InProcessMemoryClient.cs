@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Mediator;
 using Memory.Client;
 using Memory.Conversations.Errors;
+using Memory.Conversations.Extraction.Background;
 using Memory.Conversations.Model;
 using Memory.Conversations.Requests;
 using Memory.Conversations.Storage;
@@ -47,17 +48,39 @@ public sealed class InProcessMemoryClient : IMemoryClient, IDisposable
                 new AddMemoriesRequest(_options.Tenant, ScopeOf(request.UserId, request.AgentId, request.RunId), Messages(request.Messages),
                     Metadata(request.Metadata), request.Infer, _options.Actor),
                 cancellationToken);
-            return new AddMemoriesResponse { Results = [.. result.Results.Select(ToClient)] };
+            return new AddMemoriesResponse { Results = [.. result.Results.Select(ToClient)], Extraction = ToClient(result.Extraction) };
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<MemoryEntry>> ListAsync(MemoryScopeIds scope, int? limit = null, CancellationToken cancellationToken = default)
+    public Task<BackgroundExtraction> AddInBackgroundAsync(MemoryAddRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!request.Infer)
+        {
+            throw new ArgumentException("Only infer=true adds run in the background; send infer=false adds with AddAsync.", nameof(request));
+        }
+
+        return SendAsync(async sender => ToClient(await sender.Send(
+            new QueueExtractionRequest(new AddMemoriesRequest(_options.Tenant, ScopeOf(request.UserId, request.AgentId, request.RunId),
+                Messages(request.Messages), Metadata(request.Metadata), Infer: true, _options.Actor)),
+            cancellationToken)), cancellationToken);
+    }
+
+    public Task<BackgroundExtraction> GetExtractionAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(async sender =>
+        {
+            var job = await sender.Send(new GetExtractionRequest(_options.Tenant, id), cancellationToken);
+            return job is null ? throw DomainErrorTranslation.ExtractionNotFound(id) : ToClient(job);
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<MemoryEntry>> ListAsync(
+        MemoryScopeIds scope, int? limit = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);
         return SendAsync<IReadOnlyList<MemoryEntry>>(async sender =>
         {
             var memories = await sender.Send(
-                new ListMemoriesRequest(_options.Tenant, ScopeOf(scope.UserId, scope.AgentId, scope.RunId), MetadataFilter.None, limit ?? DefaultListLimit),
+                new ListMemoriesRequest(_options.Tenant, ScopeOf(scope.UserId, scope.AgentId, scope.RunId), MetadataFilter.None, limit ?? DefaultListLimit, asOf),
                 cancellationToken);
             return [.. memories.Select(m => ToClient(m))];
         }, cancellationToken);
@@ -116,7 +139,7 @@ public sealed class InProcessMemoryClient : IMemoryClient, IDisposable
 
             var (scope, filter) = InProcessSearchFilters.Read(request.UserId, request.AgentId, request.RunId, request.Filters);
             var found = await sender.Send(
-                new SearchMemoriesRequest(_options.Tenant, scope, request.Query, filter, request.TopK ?? DefaultTopK, request.Threshold),
+                new SearchMemoriesRequest(_options.Tenant, scope, request.Query, filter, request.TopK ?? DefaultTopK, request.Threshold, request.AsOf),
                 cancellationToken);
             return [.. found.Select(s => ToClient(s.Memory, s.Score))];
         }, cancellationToken);
@@ -235,7 +258,38 @@ public sealed class InProcessMemoryClient : IMemoryClient, IDisposable
         MemoryEvent.Update => MemoryChangeEvent.Update,
         MemoryEvent.Delete => MemoryChangeEvent.Delete,
         MemoryEvent.None => MemoryChangeEvent.None,
+        MemoryEvent.Invalidate => MemoryChangeEvent.Invalidate,
         _ => throw new InvalidOperationException($"Unknown memory event '{memoryEvent}'."),
+    };
+
+    private static ExtractionOutcome? ToClient(ExtractionReport? report) => report is null ? null : new ExtractionOutcome
+    {
+        Status = report.Status,
+        Facts = report.Facts,
+        Error = report.Error,
+        Model = report.Model,
+        PromptVersion = report.PromptVersion,
+    };
+
+    private static BackgroundExtraction ToClient(ExtractionJob job) => new()
+    {
+        Id = job.Id,
+        Status = job.Status switch
+        {
+            ExtractionJobStatus.Queued => BackgroundExtractionStatus.Queued,
+            ExtractionJobStatus.Running => BackgroundExtractionStatus.Running,
+            ExtractionJobStatus.Completed => BackgroundExtractionStatus.Completed,
+            ExtractionJobStatus.Failed => BackgroundExtractionStatus.Failed,
+            _ => throw new InvalidOperationException($"Unknown extraction status '{job.Status}'."),
+        },
+        Messages = job.Messages,
+        QueuedAt = job.QueuedAt,
+        StartedAt = job.StartedAt,
+        FinishedAt = job.FinishedAt,
+        Attempts = job.Attempts,
+        Results = job.Result is null ? null : [.. job.Result.Results.Select(ToClient)],
+        Extraction = ToClient(job.Result?.Extraction),
+        Error = job.Error,
     };
 
     private static ClientMemoryChange ToClient(DomainMemoryChange change) =>
