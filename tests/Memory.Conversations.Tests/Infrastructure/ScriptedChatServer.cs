@@ -20,7 +20,8 @@ internal sealed class ScriptedChatServer : IAsyncDisposable
 
     private ScriptedChatServer(WebApplication app) => _app = app;
 
-    public string Endpoint => _app.Urls.First() + "/v1";
+    /// <summary>The base address an OpenAI client takes; kept after disposal, so a test can point at a server that is gone.</summary>
+    public string Endpoint { get; private set; } = string.Empty;
 
     public IReadOnlyList<JsonElement> Requests => [.. _requests];
 
@@ -36,6 +37,7 @@ internal sealed class ScriptedChatServer : IAsyncDisposable
         var server = new ScriptedChatServer(app);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
         await app.StartAsync();
+        server.Endpoint = app.Urls.First() + "/v1";
         return server;
     }
 
