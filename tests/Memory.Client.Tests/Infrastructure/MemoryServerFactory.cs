@@ -13,9 +13,12 @@ namespace Memory.Client.Tests.Infrastructure;
 public sealed class MemoryServerFactory : WebApplicationFactory<Program>
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "memory-client-tests", Guid.NewGuid().ToString("N"));
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
-    public MemoryServerFactory()
+    /// <param name="settings">Extra configuration for the server (e.g. the Extraction section).</param>
+    public MemoryServerFactory(IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         UseKestrel(0);
     }
 
@@ -53,6 +56,10 @@ public sealed class MemoryServerFactory : WebApplicationFactory<Program>
         builder.UseSetting("Auth:Keys:1:Key", BravoKey);
         builder.UseSetting("Auth:Keys:1:Tenant", BravoTenant);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)

@@ -52,6 +52,15 @@ internal sealed class ScriptedChatServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Adds replies to the end of the script.</summary>
+    public void Enqueue(params ScriptedReply[] replies)
+    {
+        foreach (var reply in replies)
+        {
+            _replies.Enqueue(reply);
+        }
+    }
+
     /// <summary>The messages (role, text) of request <paramref name="index"/>, as the model received them.</summary>
     public IReadOnlyList<(string Role, string Content)> MessagesOf(int index) =>
         [.. Requests[index].GetProperty("messages").EnumerateArray().Select(m => (m.GetProperty("role").GetString()!, ContentOf(m)))];
