@@ -17,6 +17,7 @@ public static class MemoryAgentSample
         Uri memoryServer, string memoryApiKey, Uri llmEndpoint, string llmApiKey, string model,
         string userId, string userMessage, CancellationToken cancellationToken = default)
     {
+        // README:begin
         var builder = Kernel.CreateBuilder();
 
         // Any OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp server, LM Studio, Ollama's /v1); the kernel
@@ -45,6 +46,7 @@ public static class MemoryAgentSample
             """,
             new KernelArguments(settings) { ["question"] = userMessage },
             cancellationToken: cancellationToken);
+        // README:end
         return answer.ToString();
     }
 }
