@@ -24,9 +24,20 @@ public static class EvalCommand
             DefaultValueFactory = _ => true,
         };
         var details = new Option<FileInfo?>("--details") { Description = "Write one JSON line per question (evidence, results, recall) to this file." };
+        var infer = new Option<bool>("--infer")
+        {
+            Description = "Store facts extracted by a chat model (infer=true) instead of the turns verbatim. Needs --chat-model (or MEMORY_Extraction__Model).",
+        };
+        var chatProvider = new Option<string?>("--chat-provider") { Description = "OpenAI (any OpenAI-compatible server, default) or Ollama." };
+        var chatEndpoint = new Option<string?>("--chat-endpoint")
+        {
+            Description = "Base URL of the chat server, e.g. http://127.0.0.1:8000/v1 (vLLM, llama.cpp, LM Studio) or http://127.0.0.1:11434 (Ollama); default api.openai.com.",
+        };
+        var chatModel = new Option<string?>("--chat-model") { Description = "Chat model name for --infer." };
+        var chatKey = new Option<string?>("--chat-key") { Description = "API key for --infer (default: MEMORY_Extraction__ApiKey, then OPENAI_API_KEY)." };
         var set = new Option<string[]>("--set") { Description = "Configuration override Section:Key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
 
-        var locomo = new Command("locomo", "Evidence recall@k on LoCoMo (categories 1-4).") { data, k, json, storeConnection, fusion, captions, details, set };
+        var locomo = new Command("locomo", "Evidence recall@k on LoCoMo (categories 1-4).") { data, k, json, storeConnection, fusion, captions, details, infer, chatProvider, chatEndpoint, chatModel, chatKey, set };
         locomo.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
             var file = parse.GetValue(data)!;
@@ -43,6 +54,12 @@ public static class EvalCommand
                 settings["Retrieval:Fusion"] = method;
             }
 
+            var inferring = parse.GetValue(infer);
+            if (inferring)
+            {
+                InferSettings.Apply(settings, parse.GetValue(chatProvider), parse.GetValue(chatEndpoint), parse.GetValue(chatModel), parse.GetValue(chatKey));
+            }
+
             using var sqlite = new TemporarySqliteFile("locomo");
             settings["Storage:PostgresConnectionString"] = parse.GetValue(storeConnection) is { Length: > 0 } postgres
                 ? PostgresConnectionString.Validate(postgres, "--store-connection")
@@ -50,9 +67,14 @@ public static class EvalCommand
             settings["Storage:SqlitePath"] = sqlite.Path;
 
             await using var engine = await EngineServices.StartAsync(settings, ct);
+            if (inferring)
+            {
+                InferSettings.EnsureConfigured(engine);
+            }
+
             await using var detailWriter = parse.GetValue(details) is { } detailFile ? new StreamWriter(detailFile.FullName) : null;
             var report = await ProgressDisplay.RunAsync(progress =>
-                new LocomoEvaluator(engine).RunAsync(conversations, topK, parse.GetValue(captions), progress, ct, detailWriter));
+                new LocomoEvaluator(engine) { Infer = inferring }.RunAsync(conversations, topK, parse.GetValue(captions), progress, ct, detailWriter));
 
             if (!parse.GetValue(json))
             {

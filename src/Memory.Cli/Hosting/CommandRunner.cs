@@ -53,6 +53,8 @@ public static class CommandRunner
             OptionsValidationException options => (ExitCodes.BadInput, $"invalid configuration: {string.Join("; ", options.Failures)}"),
             EmbeddingFailedException embedding => (ExitCodes.Unavailable, $"embedding failed: {embedding.Message}"),
             InferenceUnavailableException inference => (ExitCodes.Unavailable, inference.Message),
+            ChatModelUnavailableException chat => (ExitCodes.Unavailable, chat.Message),
+            ChatModelRejectedException chat => (ExitCodes.BadInput, chat.Message),
             NpgsqlException { InnerException: SocketException socket } => (ExitCodes.Unavailable, $"PostgreSQL is unreachable: {socket.Message}"),
             PostgresException postgres => (ExitCodes.Unavailable, $"PostgreSQL refused: {postgres.MessageText} ({postgres.SqlState})"),
             NpgsqlException npgsql => (ExitCodes.Unavailable, $"PostgreSQL failed: {npgsql.Message}"),

@@ -30,6 +30,9 @@ public sealed class LocomoEvaluator
 
     public LocomoEvaluator(EngineServices engine) => _engine = engine;
 
+    /// <summary>Whether turns go through fact extraction (infer=true) instead of being stored verbatim.</summary>
+    public bool Infer { get; init; }
+
     public async Task<RecallReport> RunAsync(
         IReadOnlyList<LocomoConversation> conversations, int k, bool includeImageCaptions, IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken, TextWriter? details = null)
@@ -46,7 +49,7 @@ public sealed class LocomoEvaluator
             var turnsDone = 0;
             foreach (var conversation in conversations)
             {
-                memories += await LocomoIngestion.IngestAsync(mediator, conversation, tenant, includeImageCaptions, cancellationToken);
+                memories += await LocomoIngestion.IngestAsync(mediator, conversation, tenant, includeImageCaptions, cancellationToken, Infer);
                 turnsDone += conversation.Sessions.Sum(s => s.Turns.Count);
                 progress?.Report(new EvaluationProgress("ingest", turnsDone, turnCount));
             }

@@ -7,8 +7,8 @@ namespace Memory.Cli.Locomo;
 
 /// <summary>
 /// Sends a LoCoMo conversation through the same AddMemoriesRequest a REST client's POST /memories becomes:
-/// infer=false, one request per session, one message per turn (dia_id as the message id, the speaker as role,
-/// the session date as timestamp and metadata).
+/// one request per session, one message per turn (dia_id as the message id, the speaker as role, the session
+/// date as timestamp and metadata); infer=false by default, infer=true to measure fact extraction.
 /// </summary>
 public static class LocomoIngestion
 {
@@ -18,7 +18,7 @@ public static class LocomoIngestion
         return MemoryScope.From(conversation.SampleId, agentId: null, runId: null);
     }
 
-    public static IEnumerable<AddMemoriesRequest> Requests(LocomoConversation conversation, string tenant, bool includeImageCaptions)
+    public static IEnumerable<AddMemoriesRequest> Requests(LocomoConversation conversation, string tenant, bool includeImageCaptions, bool infer = false)
     {
         ArgumentNullException.ThrowIfNull(conversation);
         var scope = ScopeOf(conversation);
@@ -55,7 +55,7 @@ public static class LocomoIngestion
 
             if (messages.Count > 0)
             {
-                yield return new AddMemoriesRequest(tenant, scope, messages, requestMetadata, Infer: false, Actor: "locomo-eval");
+                yield return new AddMemoriesRequest(tenant, scope, messages, requestMetadata, Infer: infer, Actor: "locomo-eval");
             }
         }
     }
@@ -70,11 +70,12 @@ public static class LocomoIngestion
     }
 
     public static async Task<int> IngestAsync(
-        IMediator mediator, LocomoConversation conversation, string tenant, bool includeImageCaptions, CancellationToken cancellationToken)
+        IMediator mediator, LocomoConversation conversation, string tenant, bool includeImageCaptions, CancellationToken cancellationToken,
+        bool infer = false)
     {
         ArgumentNullException.ThrowIfNull(mediator);
         var stored = 0;
-        foreach (var request in Requests(conversation, tenant, includeImageCaptions))
+        foreach (var request in Requests(conversation, tenant, includeImageCaptions, infer))
         {
             var result = await mediator.Send(request, cancellationToken);
             stored += result.Results.Count(r => r.Event == MemoryEvent.Add);
