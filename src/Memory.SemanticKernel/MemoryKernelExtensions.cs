@@ -43,6 +43,19 @@ public static class MemoryKernelExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Registers a <see cref="MemoryChatHistoryReducer"/> (as <see cref="Microsoft.SemanticKernel.ChatCompletion.IChatHistoryReducer"/>)
+    /// for chat loops: <c>await history.ReduceInPlaceAsync(kernel.GetRequiredService&lt;IChatHistoryReducer&gt;())</c> before each call.
+    /// </summary>
+    public static IKernelBuilder AddMemoryChatHistoryReducer(this IKernelBuilder builder, MemoryScopeIds scope, MemoryInjectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(scope);
+        builder.Services.AddSingleton<Microsoft.SemanticKernel.ChatCompletion.IChatHistoryReducer>(provider =>
+            new MemoryChatHistoryReducer(provider.GetRequiredService<IMemoryClient>(), scope, options));
+        return builder;
+    }
+
     /// <summary>Adds <see cref="MemoryPromptRenderFilter"/> to an existing kernel.</summary>
     public static Kernel AddMemoryInjection(this Kernel kernel, IMemoryClient client, MemoryScopeIds scope, MemoryInjectionOptions? options = null)
     {

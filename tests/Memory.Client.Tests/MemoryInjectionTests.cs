@@ -23,12 +23,17 @@ public sealed class MemoryInjectionTests(MemoryServer server) : IClassFixture<Me
         }
     }
 
+    private static IChatCompletionService ChatCompletionOn(ScriptedChatServer llm)
+    {
+        IChatClient chat = new OpenAIClient(new ApiKeyCredential("sk-test"), new OpenAIClientOptions { Endpoint = llm.Endpoint })
+            .GetChatClient("scripted-model").AsIChatClient();
+        return chat.AsChatCompletionService();
+    }
+
     private Kernel KernelWithInjection(ScriptedChatServer llm, string user, MemoryInjectionOptions? options = null)
     {
         var builder = Kernel.CreateBuilder();
-        IChatClient chat = new OpenAIClient(new ApiKeyCredential("sk-test"), new OpenAIClientOptions { Endpoint = llm.Endpoint })
-            .GetChatClient("scripted-model").AsIChatClient();
-        builder.Services.AddSingleton(chat.AsChatCompletionService());
+        builder.Services.AddSingleton(ChatCompletionOn(llm));
         builder.Services.AddMemoryClient(o =>
         {
             o.BaseAddress = server.Factory.BaseAddress;
@@ -121,6 +126,35 @@ public sealed class MemoryInjectionTests(MemoryServer server) : IClassFixture<Me
 
         var nothing = await provider.ModelInvokingAsync([new ChatMessage(ChatRole.Assistant, "Anything else?")]);
         Assert.Null(nothing.Instructions);
+    }
+
+    [Fact]
+    public async Task A_chat_loop_reduced_with_the_reducer_sends_memories_once_per_turn()
+    {
+        var user = TestScopes.NewUser();
+        await RememberAsync(user, "The user's dentist appointment is on Friday at 9.", "The user's favourite tea is genmaicha.");
+        await using var llm = await ScriptedChatServer.StartAsync(ScriptedReply.Say("Friday at 9."), ScriptedReply.Say("Genmaicha."));
+        var chat = ChatCompletionOn(llm);
+        var reducer = new MemoryChatHistoryReducer(_client, MemoryScopeIds.ForUser(user), new MemoryInjectionOptions { MaxMemories = 1 });
+
+        var history = new ChatHistory("You are a concise assistant.");
+        history.AddUserMessage("When is my dentist appointment?");
+        Assert.True(await history.ReduceInPlaceAsync(reducer, CancellationToken.None));
+        history.Add(await chat.GetChatMessageContentAsync(history));
+        history.AddUserMessage("Which tea should I buy?");
+        Assert.True(await history.ReduceInPlaceAsync(reducer, CancellationToken.None));
+        Assert.False(await history.ReduceInPlaceAsync(reducer, CancellationToken.None));
+        await chat.GetChatMessageContentAsync(history);
+
+        var first = llm.MessagesOf(0);
+        Assert.Equal(["system", "system", "user"], first.Select(m => m.Role));
+        Assert.Contains("dentist appointment is on Friday", first[1].Content, StringComparison.Ordinal);
+
+        var second = llm.MessagesOf(1);
+        Assert.Equal(["system", "system", "user", "assistant", "user"], second.Select(m => m.Role));
+        Assert.Contains("genmaicha", second[1].Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("dentist", second[1].Content, StringComparison.Ordinal);
+        Assert.Single(second, m => m.Content.StartsWith(RelevantMemoriesHeading, StringComparison.Ordinal));
     }
 
     [Fact]
