@@ -183,8 +183,18 @@ public sealed class MemoryClient : IMemoryClient
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         await EnsureSuccessAsync(response, cancellationToken);
-        return await response.Content.ReadFromJsonAsync(type, cancellationToken)
-            ?? throw new MemoryApiException($"The server answered {(int)response.StatusCode} with an empty body where JSON was expected.");
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(type, cancellationToken)
+                ?? throw new MemoryApiException($"The server answered {(int)response.StatusCode} with an empty body where JSON was expected.");
+        }
+        catch (JsonException json)
+        {
+            // A success status with a body of another shape: not a Memory server, or a version that changed its API.
+            throw new MemoryApiException(
+                $"The answer of {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath} ({(int)response.StatusCode}) is not the expected {typeof(T).Name} JSON: {json.Message}",
+                json);
+        }
     }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)

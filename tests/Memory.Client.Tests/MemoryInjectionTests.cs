@@ -104,6 +104,23 @@ public sealed class MemoryInjectionTests(MemoryServer server) : IClassFixture<Me
     }
 
     [Fact]
+    public async Task Functions_the_host_leaves_out_get_no_memories()
+    {
+        var user = TestScopes.NewUser();
+        await RememberAsync(user, "The user is a night owl.");
+        await using var llm = await ScriptedChatServer.StartAsync(ScriptedReply.Say("Summary."), ScriptedReply.Say("Answer."));
+        var kernel = KernelWithInjection(llm, user, new MemoryInjectionOptions { AppliesTo = f => f.PluginName != "helpers" });
+        var summarize = kernel.CreateFunctionFromPrompt("Summarize: {{$text}}", functionName: "summarize");
+        kernel.ImportPluginFromFunctions("helpers", [summarize]);
+
+        await kernel.InvokeAsync("helpers", "summarize", new() { ["text"] = "the user is a night owl" });
+        await kernel.InvokePromptAsync("Is the user a night owl?");
+
+        Assert.Equal(["user"], llm.MessagesOf(0).Select(m => m.Role));
+        Assert.Equal(["system", "user"], llm.MessagesOf(1).Select(m => m.Role));
+    }
+
+    [Fact]
     public async Task The_context_provider_returns_relevant_memories_as_instructions_and_can_remember_user_messages()
     {
         var user = TestScopes.NewUser();

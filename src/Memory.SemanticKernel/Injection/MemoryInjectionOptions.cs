@@ -1,3 +1,5 @@
+using Microsoft.SemanticKernel;
+
 namespace Memory.SemanticKernel.Injection;
 
 /// <summary>How many memories are put in front of the model before each call, and which.</summary>
@@ -11,6 +13,12 @@ public sealed class MemoryInjectionOptions
 
     /// <summary>The search query is cut to this many characters (the last ones, where the question usually is).</summary>
     public int MaxQueryChars { get; set; } = 2000;
+
+    /// <summary>
+    /// <see cref="MemoryPromptRenderFilter"/> only: which prompt functions get memories (default: all). Leave out
+    /// helper prompts such as summarisers, e.g. <c>f => f.PluginName is null</c>.
+    /// </summary>
+    public Func<KernelFunction, bool>? AppliesTo { get; set; }
 
     /// <summary>
     /// <see cref="MemoryContextProvider"/> only: store each user message as it is added to the conversation

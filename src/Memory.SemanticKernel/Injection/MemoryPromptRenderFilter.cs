@@ -31,7 +31,8 @@ public sealed class MemoryPromptRenderFilter : IPromptRenderFilter
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         await next(context);
-        if (string.IsNullOrWhiteSpace(context.RenderedPrompt) || context.Result is not null)
+        if (string.IsNullOrWhiteSpace(context.RenderedPrompt) || context.Result is not null
+            || !(_memories.Options.AppliesTo?.Invoke(context.Function) ?? true))
         {
             return;
         }
