@@ -1,6 +1,7 @@
 using Memory.Client;
 using Memory.SemanticKernel.Injection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 
 namespace Memory.SemanticKernel;
@@ -18,7 +19,10 @@ public static class MemoryKernelExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(scope);
         builder.Services.AddSingleton(provider =>
-            KernelPluginFactory.CreateFromObject(new MemoryPlugin(provider.GetRequiredService<IMemoryClient>(), scope, options), pluginName));
+            KernelPluginFactory.CreateFromObject(
+                new MemoryPlugin(provider.GetRequiredService<IMemoryClient>(), scope, options, provider.GetService<ILogger<MemoryPlugin>>()),
+                pluginName,
+                provider.GetService<ILoggerFactory>()));
         return builder;
     }
 
@@ -27,7 +31,7 @@ public static class MemoryKernelExtensions
         this Kernel kernel, IMemoryClient client, MemoryScopeIds scope, MemoryPluginOptions? options = null, string pluginName = MemoryPlugin.DefaultPluginName)
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        return kernel.ImportPluginFromObject(new MemoryPlugin(client, scope, options), pluginName);
+        return kernel.ImportPluginFromObject(new MemoryPlugin(client, scope, options, kernel.Services.GetService<ILogger<MemoryPlugin>>()), pluginName);
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Text.Json.Nodes;
 using Memory.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.SemanticKernel;
 
 namespace Memory.SemanticKernel;
@@ -18,8 +20,9 @@ public sealed class MemoryPlugin
     private readonly IMemoryClient _client;
     private readonly MemoryScopeIds _scope;
     private readonly MemoryPluginOptions _options;
+    private readonly ILogger _logger;
 
-    public MemoryPlugin(IMemoryClient client, MemoryScopeIds scope, MemoryPluginOptions? options = null)
+    public MemoryPlugin(IMemoryClient client, MemoryScopeIds scope, MemoryPluginOptions? options = null, ILogger<MemoryPlugin>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(scope);
@@ -36,6 +39,7 @@ public sealed class MemoryPlugin
 
         _client = client;
         _scope = scope;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>The scope every function of this plugin works in.</summary>
@@ -117,6 +121,9 @@ public sealed class MemoryPlugin
         // same API key may hold other users' memories.
         if (!_scope.Contains(memory.UserId, memory.AgentId, memory.RunId))
         {
+            _logger.LogWarning(
+                "The model asked to forget memory {MemoryId}, which is outside the plugin's scope (user {UserId}, agent {AgentId}, run {RunId}); refused",
+                memoryId, _scope.UserId, _scope.AgentId, _scope.RunId);
             return NotFound(memoryId);
         }
 
