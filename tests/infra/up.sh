@@ -27,8 +27,9 @@ if [ ! -f "$sharedir/extension/vector.control" ]; then
   work=$(mktemp -d)
   mkdir -p "$work/lists/partial"
   # The machine's own Debian mirror (first main archive URI in its apt sources), asked for trixie's sources.
-  mirror=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-    | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ')
+  # Either file may be missing (deb822 or one-line style): grep's non-zero status must not end the script.
+  mirror=$( (grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true) \
+    | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
   [ -n "$mirror" ] || { echo "[infra] no Debian mirror found in apt sources" >&2; exit 1; }
   echo "deb-src ${mirror%/} trixie main" > "$work/sources.list"
   apt_opts=(-o "Dir::Etc::sourcelist=$work/sources.list" -o "Dir::Etc::sourceparts=-" -o "Dir::State::Lists=$work/lists")
