@@ -60,7 +60,9 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var accelerator = DecoderAccelerator.Create(options.Accelerator);
+        string directory = options.ModelDirectory ?? throw new ArgumentException("DecoderOptions.ModelDirectory is not set");
+        var config = ModelConfigReader.Read(Path.Combine(directory, "config.json"));
+        var accelerator = DecoderAccelerator.Create(options.Accelerator, config.HeadDim);
         try
         {
             return Open(options, accelerator.Accelerator, accelerator);
