@@ -1,0 +1,323 @@
+using Memory.KvCache.Blocks;
+using Memory.KvCache.Codec;
+using Memory.KvCache.Metadata;
+using Memory.KvCache.Tiers;
+using Microsoft.Extensions.Logging;
+
+namespace Memory.KvCache;
+
+/// <summary>
+/// The KV cache: blocks found by chained prefix keys across host memory → local disk → Redis, promoted to host memory
+/// on a hit, demoted from host memory to disk under pressure, each lower tier at its own codec level, with metadata
+/// (sizes, producer, last use, pins) in the foundation store. Every block read from a lower tier is decoded,
+/// checksum-verified and compared token by token with the prompt before it is used; a corrupt one is dropped from its
+/// tier and counts as a miss, so the caller recomputes it.
+/// </summary>
+public sealed class KvCacheStore
+{
+    private readonly KvBlockCodec _codec;
+    private readonly IKvMetadataStore _metadata;
+    private readonly HostBlockTier _host;
+    private readonly PinSet _pins;
+    private readonly DiskBlockTier? _disk;
+    private readonly RedisBlockTier? _redis;
+    private readonly bool _diskWriteThrough;
+    private readonly ILogger _logger;
+    private long _lookups;
+    private long _reused;
+    private long _corrupt;
+
+    public KvCacheStore(int blockSize, KvBlockCodec codec, IKvMetadataStore metadata, HostBlockTier host, PinSet pins, DiskBlockTier? disk, RedisBlockTier? redis, bool diskWriteThrough, ILogger<KvCacheStore> logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        BlockSize = blockSize;
+        _codec = codec ?? throw new ArgumentNullException(nameof(codec));
+        _metadata = metadata ?? throw new ArgumentNullException(nameof(metadata));
+        _host = host ?? throw new ArgumentNullException(nameof(host));
+        _pins = pins ?? throw new ArgumentNullException(nameof(pins));
+        _disk = disk;
+        _redis = redis;
+        _diskWriteThrough = diskWriteThrough;
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public int BlockSize { get; }
+
+    public KvBlockCodec Codec => _codec;
+
+    /// <summary>Creates the metadata table when missing and loads the pins.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _metadata.InitializeAsync(cancellationToken);
+        foreach (var key in await _metadata.PinnedKeysAsync(cancellationToken))
+        {
+            if (BlockKey.TryParse(key, out var parsed))
+            {
+                _pins.Set(parsed, true);
+            }
+        }
+    }
+
+    /// <summary>Finds the longest run of cached blocks at the start of <paramref name="tokens"/> and holds them.</summary>
+    public async Task<KvPrefixLease> AcquirePrefixAsync(KvModel model, ReadOnlyMemory<int> tokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Interlocked.Increment(ref _lookups);
+        var keys = BlockKeyChain.Keys(tokens.Span, model, BlockSize);
+        var blocks = new List<KvBlock>();
+        var sources = new List<string>();
+        try
+        {
+            var prefix = BlockKey.Root;
+            for (int i = 0; i < keys.Count; i++)
+            {
+                var blockTokens = tokens.Slice(i * BlockSize, BlockSize);
+                var (block, source) = await FindAsync(keys[i], prefix, blockTokens, model, cancellationToken);
+                if (block is null)
+                {
+                    break;
+                }
+
+                blocks.Add(block);
+                sources.Add(source);
+                prefix = keys[i];
+            }
+        }
+        catch
+        {
+            await ReleaseAsync(blocks);
+            throw;
+        }
+
+        if (blocks.Count > 0)
+        {
+            Interlocked.Add(ref _reused, blocks.Count);
+            await _metadata.TouchAsync(blocks.Select(b => b.Key.Hex).ToArray(), cancellationToken);
+        }
+
+        return new KvPrefixLease(this, blocks, sources);
+    }
+
+    /// <summary>
+    /// Stores blocks computed by the decoder: host memory, the disk tier (write-through) and Redis (shared), each at
+    /// its level, plus a metadata row. A block whose key is not the hash of its prefix, model and tokens is refused.
+    /// </summary>
+    public async Task StoreAsync(IReadOnlyList<KvBlock> blocks, KvBlockOrigin origin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(origin);
+        foreach (var block in blocks)
+        {
+            if (block.Tokens.Length != BlockSize || BlockKeyChain.Next(block.Prefix, block.Tokens, block.Model, BlockSize) != block.Key)
+            {
+                throw new ArgumentException($"block {block.Key} is not a {BlockSize}-token block keyed by its prefix, model and tokens");
+            }
+        }
+
+        var lower = new List<(IKvBlobTier Tier, byte[][] Data)>();
+        if (_disk is not null && _diskWriteThrough)
+        {
+            lower.Add((_disk, EncodeAll(blocks, _disk.Level)));
+        }
+
+        if (_redis is not null && _redis.IsUp)
+        {
+            lower.Add((_redis, EncodeAll(blocks, _redis.Level)));
+        }
+
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var block = blocks[i];
+            long stored = 0;
+            foreach (var (tier, data) in lower)
+            {
+                if (await tier.PutAsync(block.Key, data[i], cancellationToken))
+                {
+                    stored = Math.Max(stored, data[i].Length);
+                }
+            }
+
+            await _metadata.RecordAsync(new KvBlockRecord(block.Key.Hex, block.Prefix.Hex, block.Model.Id, block.Tokens.Length, block.RawBytes, stored, origin.ConversationId, origin.SessionId), cancellationToken);
+            await DemoteAsync(_host.Add(block, acquire: false), cancellationToken);
+        }
+    }
+
+    /// <summary>Pins (or unpins) the full blocks of a prompt prefix so no tier evicts them.</summary>
+    public async Task<KvPinResult> PinAsync(KvModel model, ReadOnlyMemory<int> tokens, bool pinned, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var keys = BlockKeyChain.Keys(tokens.Span, model, BlockSize);
+        foreach (var key in keys)
+        {
+            _pins.Set(key, pinned);
+        }
+
+        var hex = keys.Select(k => k.Hex).ToArray();
+        int stored = await _metadata.SetPinnedAsync(hex, pinned, cancellationToken);
+        return new KvPinResult(keys.Count, stored, hex);
+    }
+
+    /// <summary>Deletes every block of a model and/or conversation from every tier and the metadata; returns how many.</summary>
+    public async Task<int> DeleteAsync(string? modelId, string? conversationId, CancellationToken cancellationToken)
+    {
+        var keys = await _metadata.DeleteAsync(modelId, conversationId, cancellationToken);
+        foreach (var hex in keys)
+        {
+            if (!BlockKey.TryParse(hex, out var key))
+            {
+                continue;
+            }
+
+            _pins.Set(key, false);
+            _host.Remove(key);
+            if (_disk is not null)
+            {
+                await _disk.RemoveAsync(key, cancellationToken);
+            }
+
+            if (_redis is not null)
+            {
+                await _redis.RemoveAsync(key, cancellationToken);
+            }
+        }
+
+        return keys.Count;
+    }
+
+    public async Task<KvCacheStats> StatsAsync(CancellationToken cancellationToken)
+    {
+        var tiers = new List<KvTierStats> { _host.Stats() };
+        tiers.Add(_disk?.Stats() ?? new KvTierStats("disk", KvTierStatus.Disabled, "-", 0, 0, 0, 0, 0));
+        tiers.Add(_redis?.Stats() ?? new KvTierStats("redis", KvTierStatus.Disabled, "-", 0, 0, 0, 0, 0));
+        var summary = await _metadata.SummaryAsync(cancellationToken);
+        return new KvCacheStats(BlockSize, tiers, summary, Interlocked.Read(ref _lookups), Interlocked.Read(ref _reused), Interlocked.Read(ref _corrupt));
+    }
+
+    /// <summary>Writes every block held in host memory to the disk tier (at shutdown, or before a restart).</summary>
+    public async Task<int> FlushToDiskAsync(CancellationToken cancellationToken)
+    {
+        if (_disk is null)
+        {
+            return 0;
+        }
+
+        var missing = new List<KvBlock>();
+        foreach (var block in _host.Snapshot())
+        {
+            if (!await _disk.ContainsAsync(block.Key, cancellationToken))
+            {
+                missing.Add(block);
+            }
+        }
+
+        var data = EncodeAll(missing, _disk.Level);
+        for (int i = 0; i < missing.Count; i++)
+        {
+            await _disk.PutAsync(missing[i].Key, data[i], cancellationToken);
+        }
+
+        return missing.Count;
+    }
+
+    /// <summary>Drops a block from host memory only (tests and benchmarks of the lower tiers).</summary>
+    public bool EvictFromHost(BlockKey key) => _host.Remove(key);
+
+    internal async Task ReleaseAsync(IReadOnlyList<KvBlock> blocks)
+    {
+        foreach (var block in blocks)
+        {
+            await DemoteAsync(_host.Release(block.Key), CancellationToken.None);
+        }
+    }
+
+    private async Task<(KvBlock? Block, string Source)> FindAsync(BlockKey key, BlockKey prefix, ReadOnlyMemory<int> tokens, KvModel model, CancellationToken cancellationToken)
+    {
+        if (_host.TryAcquire(key, out var held))
+        {
+            if (held!.Matches(prefix, tokens.Span, model))
+            {
+                return (held, "host");
+            }
+
+            // A key collision (or a bug): never hand these keys and values to the decoder.
+            _logger.LogWarning("KV block {Key} in host memory does not match the prompt's tokens; ignoring it", key);
+            await DemoteAsync(_host.Release(key), cancellationToken);
+            return (null, "host");
+        }
+
+        foreach (var tier in new IKvBlobTier?[] { _disk, _redis })
+        {
+            if (tier is null)
+            {
+                continue;
+            }
+
+            var data = await tier.GetAsync(key, cancellationToken);
+            if (data is null)
+            {
+                continue;
+            }
+
+            KvBlock block;
+            try
+            {
+                block = KvBlockFormat.Read(data, _codec);
+            }
+            catch (KvCodecException exception)
+            {
+                Interlocked.Increment(ref _corrupt);
+                _logger.LogWarning("Dropping corrupt KV block {Key} from {Tier}: {Error}", key, tier.Name, exception.Message);
+                await tier.RemoveAsync(key, cancellationToken);
+                continue;
+            }
+
+            if (block.Key != key || !block.Matches(prefix, tokens.Span, model))
+            {
+                _logger.LogWarning("KV block {Key} from {Tier} does not match the prompt's tokens; ignoring it", key, tier.Name);
+                continue;
+            }
+
+            await DemoteAsync(_host.Add(block, acquire: true), cancellationToken);
+            if (tier == _redis && _disk is not null && !await _disk.ContainsAsync(key, cancellationToken))
+            {
+                // Promotion: the next lookup on this server reads its own disk instead of the network.
+                await _disk.PutAsync(key, KvBlockFormat.Write(block, _codec.Encode(ToTensors(block), _disk.Level)), cancellationToken);
+            }
+
+            return (block, tier.Name);
+        }
+
+        return (null, "none");
+    }
+
+    private async Task DemoteAsync(IReadOnlyList<KvBlock> evicted, CancellationToken cancellationToken)
+    {
+        if (_disk is null || evicted.Count == 0)
+        {
+            return;
+        }
+
+        var toWrite = new List<KvBlock>();
+        foreach (var block in evicted)
+        {
+            if (!await _disk.ContainsAsync(block.Key, cancellationToken))
+            {
+                toWrite.Add(block);
+            }
+        }
+
+        var data = EncodeAll(toWrite, _disk.Level);
+        for (int i = 0; i < toWrite.Count; i++)
+        {
+            await _disk.PutAsync(toWrite[i].Key, data[i], cancellationToken);
+        }
+    }
+
+    private byte[][] EncodeAll(IReadOnlyList<KvBlock> blocks, KvCodecPreset level)
+    {
+        var bitstreams = _codec.EncodeBatch(blocks.Select(ToTensors).ToArray(), level);
+        return blocks.Select((b, i) => KvBlockFormat.Write(b, bitstreams[i])).ToArray();
+    }
+
+    private static KvTensors ToTensors(KvBlock block) => new(block.Model.Layers, block.Tokens.Length, block.Model.KvDim, block.Keys, block.Values);
+}

@@ -1,0 +1,12 @@
+namespace Memory.KvCache.Metadata;
+
+/// <summary>A metadata row: one stored block, who produced it, its sizes.</summary>
+public sealed record KvBlockRecord(
+    string BlockKey,
+    string PrefixKey,
+    string ModelId,
+    int Tokens,
+    long RawBytes,
+    long StoredBytes,
+    string? ConversationId,
+    string? SessionId);
