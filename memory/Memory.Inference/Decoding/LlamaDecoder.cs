@@ -55,6 +55,12 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
 
     public int FreeKvBlocks => _cache.FreeBlocks;
 
+    public DecoderCapacity Capacity => new(
+        _cache.BlockSize,
+        _cache.BlockCount,
+        _maxSequences,
+        Math.Min(Config.MaxPositionEmbeddings, Config.SlidingWindow ?? int.MaxValue));
+
     /// <summary>Loads config.json and the safetensors weights of <see cref="DecoderOptions.ModelDirectory"/> onto the configured accelerator.</summary>
     public static LlamaDecoder Open(DecoderOptions options)
     {
@@ -209,6 +215,12 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         }
     }
 
+    /// <summary>
+    /// A CUDA context is current per thread, and callers (a generation loop, a test, a benchmark) may come from any
+    /// thread, one at a time; binding before device work makes that safe and costs one driver call.
+    /// </summary>
+    private void BindDevice() => _accelerator.Bind();
+
     private void CheckOpen(DecoderSequence sequence)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -232,6 +244,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
 
     private void Forward(List<BatchPart> parts, LogitsWanted wanted)
     {
+        BindDevice();
         var c = Config;
         int tokens = parts.Sum(p => p.Tokens.Length);
         foreach (var part in parts)
