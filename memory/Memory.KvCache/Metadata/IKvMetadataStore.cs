@@ -2,7 +2,7 @@ namespace Memory.KvCache.Metadata;
 
 /// <summary>
 /// Which KV blocks exist, their sizes, last use, pins and producing tenant/conversation/session, kept in the foundation
-/// store (PostgreSQL tables kv_blocks and kv_pins from migrations/0003 and 0004, or the embedded SQLite file).
+/// store (PostgreSQL tables kv_blocks and kv_pins from migrations/0003 and 0005, or the embedded SQLite file).
 /// Blocks are shared by content; deletes and pins are the tenant's own.
 /// </summary>
 public interface IKvMetadataStore

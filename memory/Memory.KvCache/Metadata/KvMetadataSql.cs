@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace Memory.KvCache.Metadata;
 
-/// <summary>The schema files shared with the server's migrator (migrations/0003_kv_cache.sql and 0004_kv_tenants.sql, embedded).</summary>
+/// <summary>The schema files shared with the server's migrator (migrations/0003_kv_cache.sql and 0005_kv_tenants.sql, embedded).</summary>
 internal static class KvMetadataSql
 {
     public static string Schema { get; } = Read("kv_cache.sql") + "\n" + Read("kv_tenants.sql");
