@@ -318,15 +318,15 @@ internal static class Py
     public static object? Neg(object? value) => value switch
     {
         bool b => b ? -1L : 0L,
-        long l => l == long.MinValue ? throw Overflow() : -l,
-        double d => -d,
+        long l => l == long.MinValue ? throw Overflow() : (object)-l,
+        double d => (object)-d,
         UndefinedValue u => throw u.Fail(),
         _ => throw TemplateErrors.Type($"bad operand type for unary -: {PyFormat.Repr(TypeName(value))}"),
     };
 
     public static object? Pos(object? value) => value switch
     {
-        bool b => b ? 1L : 0L,
+        bool b => (object)(b ? 1L : 0L),
         long or double => value,
         UndefinedValue u => throw u.Fail(),
         _ => throw TemplateErrors.Type($"bad operand type for unary +: {PyFormat.Repr(TypeName(value))}"),
@@ -357,21 +357,21 @@ internal static class Py
                 case "+":
                     if (numbers)
                     {
-                        return floating ? ToDouble(a) + ToDouble(b) : checked(ToLong(a) + ToLong(b));
+                        return floating ? ToDouble(a) + ToDouble(b) : (object)checked(ToLong(a) + ToLong(b));
                     }
 
                     return Add(renderer, a, b);
                 case "-":
                     if (numbers)
                     {
-                        return floating ? ToDouble(a) - ToDouble(b) : checked(ToLong(a) - ToLong(b));
+                        return floating ? ToDouble(a) - ToDouble(b) : (object)checked(ToLong(a) - ToLong(b));
                     }
 
                     break;
                 case "*":
                     if (numbers)
                     {
-                        return floating ? ToDouble(a) * ToDouble(b) : checked(ToLong(a) * ToLong(b));
+                        return floating ? ToDouble(a) * ToDouble(b) : (object)checked(ToLong(a) * ToLong(b));
                     }
 
                     return Repeat(renderer, a, b);

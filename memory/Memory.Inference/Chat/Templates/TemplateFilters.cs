@@ -95,9 +95,9 @@ internal static class TemplateFilters
         NoArguments(arguments, "abs", null);
         return value switch
         {
-            bool b => b ? 1L : 0L,
-            long l => l == long.MinValue ? throw Py.Overflow() : Math.Abs(l),
-            double d => Math.Abs(d),
+            bool b => (object)(b ? 1L : 0L),
+            long l => l == long.MinValue ? throw Py.Overflow() : (object)Math.Abs(l),
+            double d => (object)Math.Abs(d),
             _ => throw TemplateErrors.Type($"bad operand type for abs(): {PyFormat.Repr(Py.TypeName(value))}"),
         };
     }
@@ -682,7 +682,7 @@ internal static class TemplateFilters
 
         if (method == "common")
         {
-            return value is double d ? RoundHalfEven(d, precision) : RoundInteger(Py.ToLong(value), precision);
+            return value is double d ? RoundHalfEven(d, precision) : (object)RoundInteger(Py.ToLong(value), precision);
         }
 
         double scale = Math.Pow(10, precision);

@@ -28,7 +28,7 @@ internal static class ValueConverter
             case int or short or sbyte or byte or ushort or uint:
                 return System.Convert.ToInt64(value, CultureInfo.InvariantCulture);
             case ulong u:
-                return u <= long.MaxValue ? (long)u : (double)u;
+                return u <= long.MaxValue ? (object)(long)u : (double)u;
             case float f:
                 return (double)f;
             case decimal m:
@@ -102,7 +102,7 @@ internal static class ValueConverter
                 {
                     string raw = element.GetRawText();
                     bool integral = raw.AsSpan().IndexOfAny(".eE") < 0;
-                    return integral && element.TryGetInt64(out long integer) ? integer : element.GetDouble();
+                    return integral && element.TryGetInt64(out long integer) ? (object)integer : element.GetDouble();
                 }
 
             case JsonValueKind.True:
