@@ -60,7 +60,7 @@ internal sealed class CallArguments
         {
             if (!present[i])
             {
-                throw TemplateErrors.Type($"{function}() missing required argument {PyFormat.Repr(parameters[i])}");
+                throw TemplateErrors.Type($"{function}() missing 1 required positional argument: {PyFormat.Repr(parameters[i])}");
             }
         }
 

@@ -25,6 +25,9 @@ internal sealed record GetAttrExpr(Expr Target, string Attribute, int Position) 
 /// <summary><c>x[key]</c>: item first, then attribute (jinja2's <c>getitem</c>); the key may be a <see cref="SliceExpr"/>.</summary>
 internal sealed record GetItemExpr(Expr Target, Expr Key, int Position) : Expr(Position);
 
+/// <summary><c>ns.attr</c> as an assignment target of <c>set</c> (never evaluated).</summary>
+internal sealed record NamespaceRefExpr(string Namespace, string Attribute, int Position) : Expr(Position);
+
 internal sealed record SliceExpr(Expr? Start, Expr? Stop, Expr? Step, int Position) : Expr(Position);
 
 internal sealed record CallArgumentsExpr(

@@ -432,7 +432,7 @@ internal static class Py
                         long q = ToLong(b);
                         if (q == 0)
                         {
-                            throw TemplateErrors.ZeroDivision("integer division or modulo by zero");
+                            throw TemplateErrors.ZeroDivision("integer modulo by zero");
                         }
 
                         long r = ToLong(a) % q;

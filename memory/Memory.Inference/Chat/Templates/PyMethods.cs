@@ -41,6 +41,9 @@ internal static class PyMethods
             case ListValue list:
                 value = ListMethod(list, name);
                 return value is not null;
+            case bool or long or double:
+                value = NumberAttribute(target, name);
+                return value is not null;
             case NamespaceValue ns:
                 return ns.TryGet(name, out value);
             case LoopContext loop:
@@ -52,6 +55,24 @@ internal static class PyMethods
             default:
                 return false;
         }
+    }
+
+    /// <summary>The attributes of Python ints and floats a template may plausibly touch.</summary>
+    private static object? NumberAttribute(object number, string name)
+    {
+        object self = number is bool b ? (b ? 1L : 0L) : number;
+        bool integral = number is not double;
+        return name switch
+        {
+            "real" => self,
+            "imag" => integral ? 0L : 0.0,
+            "numerator" when integral => self,
+            "denominator" when integral => 1L,
+            "conjugate" => Method(number, name, 0, [], (_, _) => self),
+            "bit_length" when integral => Method(number, name, 0, [], (_, _) => (long)(64 - long.LeadingZeroCount(Math.Abs((long)self)))),
+            "is_integer" when !integral => Method(number, name, 0, [], (_, _) => double.IsFinite((double)self) && Math.Floor((double)self) == (double)self),
+            _ => null,
+        };
     }
 
     private static BuiltinFunction? DictMethod(DictValue dict, string name) => name switch
@@ -178,15 +199,24 @@ internal static class PyMethods
         };
     }
 
+    /// <summary>str.find/rfind/index/rindex with CPython's ADJUST_INDICES: a start past the end finds nothing, not even "".</summary>
     private static long Find(string s, BoundArguments a, string method, bool reverse, bool raise)
     {
         string sub = RequireString(a[0], method);
-        var (start, _, _, _) = Py.SliceIndices(PyString.Length(s), Optional(a, 1), null, 1);
-        string region = PyString.Slice(s, Optional(a, 1), Optional(a, 2), 1);
-        int at = reverse ? region.LastIndexOf(sub, StringComparison.Ordinal) : region.IndexOf(sub, StringComparison.Ordinal);
-        if (at < 0 && sub.Length == 0 && Optional(a, 1) is long first && first > PyString.Length(s))
+        long length = PyString.Length(s);
+        long start = Optional(a, 1) ?? 0;
+        long end = Optional(a, 2) ?? length;
+        start = start < 0 ? Math.Max(0, start + length) : start;
+        end = end > length ? length : end < 0 ? Math.Max(0, end + length) : end;
+        int at = -1;
+        if (end - start >= PyString.Length(sub))
         {
-            at = -1;
+            string region = PyString.Slice(s, start, end, 1);
+            at = reverse ? region.LastIndexOf(sub, StringComparison.Ordinal) : region.IndexOf(sub, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                return start + PyString.CodePointIndex(region, at);
+            }
         }
 
         if (at < 0)
@@ -194,7 +224,7 @@ internal static class PyMethods
             return raise ? throw TemplateErrors.Value("substring not found") : -1;
         }
 
-        return start + PyString.CodePointIndex(region, at);
+        return -1;
     }
 
     private static long Count(string s, BoundArguments a, string method)
@@ -219,12 +249,15 @@ internal static class PyMethods
     {
         var builder = new StringBuilder();
         bool first = true;
+        int index = 0;
         foreach (var item in Py.Iterate(items))
         {
             if (item is not string text)
             {
-                throw TemplateErrors.Type($"sequence item: expected str instance, {Py.TypeName(item)} found");
+                throw TemplateErrors.Type($"sequence item {index}: expected str instance, {Py.TypeName(item)} found");
             }
+
+            index++;
 
             if (!first)
             {

@@ -236,7 +236,7 @@ internal static class PyString
         return upper.Contains('ß', StringComparison.Ordinal) || HasLigature(upper) ? ExpandSpecialUpper(upper) : upper;
     }
 
-    public static string Lower(string s) => s.ToLowerInvariant();
+    public static string Lower(string s) => (s.Contains('\u0130', StringComparison.Ordinal) ? s.Replace("\u0130", "i\u0307", StringComparison.Ordinal) : s).ToLowerInvariant();
 
     /// <summary>Python's <c>str.title()</c>: a cased letter after a cased letter is lowered, any other is title-cased (<c>they'Re</c>).</summary>
     public static string Title(string s)
@@ -323,7 +323,7 @@ internal static class PyString
 
                 if (maxSplit >= 0 && parts.Count >= maxSplit)
                 {
-                    parts.Add(TrimEnd(s[i..]));
+                    parts.Add(s[i..]);
                     break;
                 }
 
@@ -387,7 +387,7 @@ internal static class PyString
 
                 if (parts.Count >= maxSplit)
                 {
-                    parts.Add(TrimStart(s[..i]));
+                    parts.Add(s[..i]);
                     break;
                 }
 

@@ -40,6 +40,12 @@ internal sealed record LoopControlNode(bool IsBreak, int Position) : Node(Positi
 /// </summary>
 internal sealed record GenerationNode(IReadOnlyList<Node> Body, int Position) : Node(Position);
 
+/// <summary>
+/// <c>{% block name [scoped] %}</c>: without inheritance a block renders in place, in a scope of its own that sees the
+/// template's top-level variables (and, when <see cref="Scoped"/>, the enclosing loop's).
+/// </summary>
+internal sealed record BlockNode(string Name, bool Scoped, bool Required, IReadOnlyList<Node> Body, int Position) : Node(Position);
+
 /// <summary>A macro's signature and body; <see cref="Defaults"/> is aligned with <see cref="Parameters"/> (null: required).</summary>
 internal sealed record MacroDefinition(
     string Name,

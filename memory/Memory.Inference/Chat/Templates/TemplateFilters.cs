@@ -677,7 +677,7 @@ internal static class TemplateFilters
 
         if (!Py.IsNumber(value))
         {
-            throw value is UndefinedValue undefined ? undefined.Fail() : TemplateErrors.Type($"type {Py.TypeName(value)} doesn't define __round__ method");
+            throw TemplateErrors.Type($"type {Py.TypeName(value)} doesn't define __round__ method");
         }
 
         if (method == "common")
@@ -825,13 +825,46 @@ internal static class TemplateFilters
         return new ListValue(sorted);
     }
 
-    /// <summary>A stable sort by key with Python's <c>&lt;</c>, descending when <paramref name="reverse"/> (equal items keep their order either way, as in Python).</summary>
+    /// <summary>
+    /// A stable merge sort by key with Python's <c>&lt;</c>, descending when <paramref name="reverse"/> (equal items keep
+    /// their order either way, as in Python). Hand-written because .NET's sorts wrap a comparer's exception, and the
+    /// TypeError for incomparable items must reach the template's caller as it is.
+    /// </summary>
     private static List<object?> SortStable(List<object?> items, Func<object?, object?> key, bool reverse)
     {
-        var keyed = items.Select(item => (Item: item, Key: key(item))).ToList();
-        var comparer = Comparer<object?>.Create((x, y) => Py.Order("<", x, y, 0));
-        var ordered = reverse ? keyed.OrderByDescending(p => p.Key, comparer) : keyed.OrderBy(p => p.Key, comparer);
-        return ordered.Select(p => p.Item).ToList();
+        var keyed = items.Select(item => (Item: item, Key: key(item))).ToArray();
+        var buffer = new (object? Item, object? Key)[keyed.Length];
+        for (int width = 1; width < keyed.Length; width *= 2)
+        {
+            for (int left = 0; left < keyed.Length; left += 2 * width)
+            {
+                int middle = Math.Min(left + width, keyed.Length);
+                int right = Math.Min(left + (2 * width), keyed.Length);
+                int i = left;
+                int j = middle;
+                int k = left;
+                while (i < middle && j < right)
+                {
+                    // Take from the right run only when it is strictly before the left one: that keeps the sort stable.
+                    bool rightFirst = reverse ? Py.Order("<", keyed[i].Key, keyed[j].Key, 0) < 0 : Py.Order("<", keyed[j].Key, keyed[i].Key, 0) < 0;
+                    buffer[k++] = rightFirst ? keyed[j++] : keyed[i++];
+                }
+
+                while (i < middle)
+                {
+                    buffer[k++] = keyed[i++];
+                }
+
+                while (j < right)
+                {
+                    buffer[k++] = keyed[j++];
+                }
+            }
+
+            (keyed, buffer) = (buffer, keyed);
+        }
+
+        return keyed.Select(p => p.Item).ToList();
     }
 
     private static object? Sum(TemplateRenderer renderer, object? value, CallArguments arguments)

@@ -15,7 +15,7 @@ internal sealed partial class TemplateParser
     private Expr ParseExpression(bool withCondExpr = true) => withCondExpr ? ParseCondExpr() : ParseOr();
 
     /// <summary>Comma-separated expressions; a tuple if there is a comma, else the single expression.</summary>
-    private Expr ParseTuple(bool simplified = false, bool withCondExpr = true, string[]? extraEndRules = null, bool explicitParentheses = false)
+    private Expr ParseTuple(bool simplified = false, bool withCondExpr = true, bool explicitParentheses = false, bool withNamespace = false)
     {
         int position = _tokens.Current.Position;
         var items = new List<Expr>();
@@ -27,12 +27,12 @@ internal sealed partial class TemplateParser
                 _tokens.ExpectOperator(",");
             }
 
-            if (IsTupleEnd(extraEndRules))
+            if (IsTupleEnd())
             {
                 break;
             }
 
-            items.Add(simplified ? ParsePrimary() : ParseExpression(withCondExpr));
+            items.Add(simplified ? ParsePrimary(withNamespace) : ParseExpression(withCondExpr));
             if (_tokens.Current.Is(","))
             {
                 isTuple = true;
@@ -59,30 +59,28 @@ internal sealed partial class TemplateParser
         return new TupleExpr(items, position);
     }
 
-    private bool IsTupleEnd(string[]? extraEndRules)
+    /// <summary>
+    /// End of a tuple: the end of the tag or a closing parenthesis. jinja2 3.1 also takes "extra end rules" (<c>in</c> for
+    /// for-loop targets) but never matches them (<c>test_any</c> receives the rules as one argument), so
+    /// <c>{% for x, in y %}</c> reads <c>in</c> as a name there; this parser does the same.
+    /// </summary>
+    private bool IsTupleEnd()
     {
         var current = _tokens.Current;
-        return current.Kind == TokenKind.End || current.Is(")")
-            || (extraEndRules is not null && current.Kind == TokenKind.Name && Array.IndexOf(extraEndRules, current.Text) >= 0);
+        return current.Kind == TokenKind.End || current.Is(")");
     }
 
-    private AssignTarget ParseAssignTarget(bool withTuple = true, string[]? extraEndRules = null, bool withNamespace = false)
+    /// <summary>A <c>set</c>/<c>for</c>/<c>with</c> target; with <paramref name="withNamespace"/> (set only) names may be <c>ns.attr</c>, also inside a tuple.</summary>
+    private AssignTarget ParseAssignTarget(bool withTuple = true, bool withNamespace = false)
     {
-        if (withNamespace && _tokens.Current.Kind == TokenKind.Name && _tokens.Peek.Is("."))
-        {
-            var ns = _tokens.Next();
-            _tokens.Next();
-            var attribute = _tokens.Expect(TokenKind.Name, "name");
-            return new NamespaceTarget(ns.Text, attribute.Text, ns.Position);
-        }
-
-        var target = withTuple ? ParseTuple(simplified: true, extraEndRules: extraEndRules) : ParsePrimary();
+        var target = withTuple ? ParseTuple(simplified: true, withNamespace: withNamespace) : ParsePrimary(withNamespace);
         return ToTarget(target);
     }
 
     private AssignTarget ToTarget(Expr expr) => expr switch
     {
         NameExpr name when !Constants.Contains(name.Name) => new NameTarget(name.Name, name.Position),
+        NamespaceRefExpr reference => new NamespaceTarget(reference.Namespace, reference.Attribute, reference.Position),
         TupleExpr tuple => new TupleTarget(tuple.Items.Select(ToTarget).ToList(), tuple.Position),
         _ => throw Fail(expr.Position, $"can't assign to {PyFormat.Repr(NodeKind(expr))}"),
     };
@@ -286,7 +284,7 @@ internal sealed partial class TemplateParser
         }
     }
 
-    private Expr ParsePrimary()
+    private Expr ParsePrimary(bool withNamespace = false)
     {
         var token = _tokens.Current;
         switch (token.Kind)
@@ -301,6 +299,9 @@ internal sealed partial class TemplateParser
                         return new ConstExpr(false, token.Position);
                     case "none" or "None":
                         return new ConstExpr(null, token.Position);
+                    case var _ when withNamespace && _tokens.Current.Is("."):
+                        _tokens.Next();
+                        return new NamespaceRefExpr(token.Text, _tokens.Expect(TokenKind.Name, "name").Text, token.Position);
                     default:
                         if (_referencedNames.Count > 0)
                         {

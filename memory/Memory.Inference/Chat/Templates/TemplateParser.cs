@@ -15,7 +15,7 @@ internal sealed partial class TemplateParser
 
     private static readonly HashSet<string> UnsupportedTags = new(StringComparer.Ordinal)
     {
-        "block", "extends", "include", "import", "from", "autoescape",
+        "extends", "include", "import", "from", "autoescape",
     };
 
     private readonly string _source;
@@ -24,6 +24,7 @@ internal sealed partial class TemplateParser
     private readonly List<string[]> _endTagStack = [];
     private readonly List<HashSet<string>> _referencedNames = [];
     private readonly List<UnknownName> _unknownNames = [];
+    private readonly HashSet<string> _blockNames = new(StringComparer.Ordinal);
     private int _next;
     private int _nesting;
     private int _loopDepth;
@@ -210,6 +211,7 @@ internal sealed partial class TemplateParser
             "filter" => ParseFilterBlock,
             "with" => ParseWith,
             "print" => ParsePrint,
+            "block" => ParseBlock,
             "generation" => ParseGeneration,
             "raw" => ParseRaw,
             "break" or "continue" => ParseLoopControl,
@@ -302,9 +304,9 @@ internal sealed partial class TemplateParser
 
     private ForNode ParseFor(TemplateToken start)
     {
-        var target = ParseAssignTarget(extraEndRules: ["in"]);
+        var target = ParseAssignTarget();
         _tokens.ExpectName("in");
-        var iterable = ParseTuple(withCondExpr: false, extraEndRules: ["recursive"]);
+        var iterable = ParseTuple(withCondExpr: false);
         Expr? filter = null;
         if (_tokens.SkipName("if"))
         {
@@ -507,6 +509,34 @@ internal sealed partial class TemplateParser
         }
 
         return new OutputNode(new ConcatExpr(parts, start.Position), start.Position);
+    }
+
+    private BlockNode ParseBlock(TemplateToken start)
+    {
+        var name = _tokens.Expect(TokenKind.Name, "name");
+        if (!_blockNames.Add(name.Text))
+        {
+            throw Fail(name.Position, $"block {PyFormat.Repr(name.Text)} defined twice");
+        }
+
+        bool scoped = _tokens.SkipName("scoped");
+        bool required = _tokens.SkipName("required");
+        bool outerSoft = _soft;
+        int outerLoops = _loopDepth;
+        _soft = false;
+        _loopDepth = 0;
+        try
+        {
+            var body = ParseBlockBody(["endblock"], out _);
+            _tokens.SkipName(name.Text);
+            ExpectEnd();
+            return new BlockNode(name.Text, scoped, required, body, start.Position);
+        }
+        finally
+        {
+            _soft = outerSoft;
+            _loopDepth = outerLoops;
+        }
     }
 
     private GenerationNode ParseGeneration(TemplateToken start)

@@ -14,6 +14,7 @@ internal sealed partial class TemplateRenderer
 {
     private readonly TemplateDocument _document;
     private StringBuilder _output = new();
+    private readonly Scope _root;
     private Scope _scope;
     private long _steps;
     private long _work;
@@ -22,7 +23,8 @@ internal sealed partial class TemplateRenderer
     public TemplateRenderer(TemplateDocument document, Scope variables, TimeProvider clock)
     {
         _document = document;
-        _scope = new Scope(variables);
+        _root = new Scope(variables);
+        _scope = _root;
         Clock = clock;
     }
 
@@ -181,6 +183,14 @@ internal sealed partial class TemplateRenderer
 
                 case LoopControlNode control:
                     return control.IsBreak ? Flow.Break : Flow.Continue;
+                case BlockNode block:
+                    if (block.Required)
+                    {
+                        throw TemplateErrors.Runtime($"Required block {PyFormat.Repr(block.Name)} not found");
+                    }
+
+                    RunIn(new Scope(block.Scoped ? _scope : _root), block.Body);
+                    return Flow.Normal;
                 case GenerationNode generation:
                     return RunIn(new Scope(_scope), generation.Body);
                 default:
@@ -340,17 +350,16 @@ internal sealed partial class TemplateRenderer
         }
     }
 
-    /// <summary>Calls a macro: binds arguments like jinja2 (defaults are evaluated inside the macro, after earlier parameters are bound).</summary>
+    /// <summary>
+    /// Calls a macro, binding arguments as jinja2's <c>Macro.__call__</c> does: positionals first, then keywords for the
+    /// remaining parameters; leftover keywords go to <c>kwargs</c> (if the body uses it) or are an error, as are extra
+    /// positionals without <c>varargs</c>. Defaults are evaluated inside the macro, after earlier parameters are bound.
+    /// <paramref name="caller"/> is the body of a <c>{% call %}</c> block.
+    /// </summary>
     public object? CallMacro(MacroValue macro, CallArguments arguments, MacroValue? caller)
     {
         var definition = macro.Definition;
-        var scope = new Scope(macro.Closure);
         int count = definition.Parameters.Count;
-        if (arguments.Positional.Count > count && !definition.CatchVarargs)
-        {
-            throw TemplateErrors.Type($"macro {PyFormat.Repr(definition.Name)} takes not more than {count} argument(s)");
-        }
-
         var bound = new object?[count];
         var present = new bool[count];
         for (int i = 0; i < Math.Min(count, arguments.Positional.Count); i++)
@@ -359,34 +368,55 @@ internal sealed partial class TemplateRenderer
             present[i] = true;
         }
 
-        var extraKeywords = new DictValue();
-        foreach (var (name, value) in arguments.Named)
+        var keywords = new List<KeyValuePair<string, object?>>(arguments.Named);
+        if (caller is not null)
         {
-            int index = IndexOf(definition.Parameters, name);
-            if (index >= 0)
-            {
-                if (present[index])
-                {
-                    throw TemplateErrors.Type($"macro {PyFormat.Repr(definition.Name)} got multiple values for argument {PyFormat.Repr(name)}");
-                }
+            keywords.Add(new("caller", caller));
+        }
 
-                bound[index] = value;
-                present[index] = true;
-            }
-            else if (name == "caller" && definition.CatchCaller)
+        for (int i = arguments.Positional.Count; i < count; i++)
+        {
+            int at = keywords.FindIndex(k => k.Key == definition.Parameters[i]);
+            if (at >= 0)
             {
-                caller = value as MacroValue ?? caller;
-            }
-            else if (definition.CatchKwargs)
-            {
-                extraKeywords.Set(name, value);
-            }
-            else
-            {
-                throw TemplateErrors.Type($"macro {PyFormat.Repr(definition.Name)} takes no keyword argument {PyFormat.Repr(name)}");
+                bound[i] = keywords[at].Value;
+                present[i] = true;
+                keywords.RemoveAt(at);
             }
         }
 
+        object? callerValue = null;
+        if (definition.CatchCaller)
+        {
+            int at = keywords.FindIndex(k => k.Key == "caller");
+            callerValue = at >= 0 ? keywords[at].Value : UndefinedValue.WithHint("No caller defined");
+            if (at >= 0)
+            {
+                keywords.RemoveAt(at);
+            }
+        }
+
+        var extraKeywords = new DictValue();
+        if (definition.CatchKwargs)
+        {
+            foreach (var (name, value) in keywords)
+            {
+                extraKeywords.Set(name, value);
+            }
+        }
+        else if (keywords.Count > 0)
+        {
+            throw keywords.Any(k => k.Key == "caller")
+                ? TemplateErrors.Type($"macro {PyFormat.Repr(definition.Name)} was invoked with two values for the special caller argument. This is most likely a bug.")
+                : TemplateErrors.Type($"macro {PyFormat.Repr(definition.Name)} takes no keyword argument {PyFormat.Repr(keywords[0].Key)}");
+        }
+
+        if (!definition.CatchVarargs && arguments.Positional.Count > count)
+        {
+            throw TemplateErrors.Type($"macro {PyFormat.Repr(definition.Name)} takes not more than {count} argument(s)");
+        }
+
+        var scope = new Scope(macro.Closure);
         var outerScope = _scope;
         var outerOutput = _output;
         EnterDepth();
@@ -414,7 +444,7 @@ internal sealed partial class TemplateRenderer
 
             if (definition.CatchCaller)
             {
-                scope.Set("caller", caller is not null ? caller : UndefinedValue.WithHint("No caller defined"));
+                scope.Set("caller", callerValue);
             }
 
             Execute(definition.Body);
@@ -426,18 +456,5 @@ internal sealed partial class TemplateRenderer
             _output = outerOutput;
             _depth--;
         }
-    }
-
-    private static int IndexOf(IReadOnlyList<string> names, string name)
-    {
-        for (int i = 0; i < names.Count; i++)
-        {
-            if (names[i] == name)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }
