@@ -64,8 +64,13 @@ internal sealed class DictValue
     {
         public static readonly PyKeyComparer Instance = new();
 
-        public static void EnsureHashable(object? key)
+        public static void EnsureHashable(object? key, int depth = 0)
         {
+            if (depth > PyFormat.MaxDataDepth)
+            {
+                throw TemplateErrors.Runtime($"data nested deeper than {PyFormat.MaxDataDepth} levels cannot be a dict key");
+            }
+
             if (key is DictValue or NamespaceValue or GeneratorValue || key is ListValue { Kind: not SequenceKind.Tuple and not SequenceKind.Range })
             {
                 throw TemplateErrors.Type($"unhashable type: '{Py.TypeName(key)}'");
@@ -75,7 +80,7 @@ internal sealed class DictValue
             {
                 foreach (var item in tuple.Items)
                 {
-                    EnsureHashable(item);
+                    EnsureHashable(item, depth + 1);
                 }
             }
         }
@@ -83,16 +88,16 @@ internal sealed class DictValue
         public new bool Equals(object? x, object? y) =>
             ReferenceEquals(x, y) || (!ReferenceEquals(x, NoneKey) && !ReferenceEquals(y, NoneKey) && Py.Equal(x, y));
 
-        public int GetHashCode(object obj) => Hash(obj);
+        public int GetHashCode(object obj) => Hash(obj, 0);
 
-        private static int Hash(object? obj) => obj switch
+        private static int Hash(object? obj, int depth) => depth > PyFormat.MaxDataDepth ? 0 : obj switch
         {
             bool b => (b ? 1L : 0L).GetHashCode(),
             long l => l.GetHashCode(),
             double d when d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue => ((long)d).GetHashCode(),
             double d => d.GetHashCode(),
             string s => StringComparer.Ordinal.GetHashCode(s),
-            ListValue list => list.Items.Aggregate(17, (h, item) => HashCode.Combine(h, Hash(item))),
+            ListValue list => list.Items.Aggregate(17, (h, item) => HashCode.Combine(h, Hash(item, depth + 1))),
             null => 0,
             UndefinedValue => 7,
             _ => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj),

@@ -410,8 +410,9 @@ internal static class PyFormat
                 text = PyString.Slice(text, 0, cut, 1);
             }
 
+            renderer.Allocate(Math.Max(text.Length, width ?? 0));
             builder.Append(Pad(text, width ?? 0, flags.Contains('-', StringComparison.Ordinal) ? '<' : '>', flags.Contains('0', StringComparison.Ordinal) && conversion is not ('s' or 'r' or 'a' or 'c') && !flags.Contains('-', StringComparison.Ordinal) ? '0' : ' '));
-            renderer.Allocate(text.Length);
+            TemplateRenderer.CheckLength(builder.Length);
         }
 
         if (!usedMapping && mapping is null && next < positional.Count)
@@ -723,6 +724,7 @@ internal static class PyFormat
             string text = FormatValue(value, spec);
             renderer.Allocate(text.Length);
             builder.Append(text);
+            TemplateRenderer.CheckLength(builder.Length);
         }
 
         return builder.ToString();

@@ -267,6 +267,7 @@ internal static class PyMethods
             first = false;
             renderer.Allocate(text.Length + separator.Length);
             builder.Append(text);
+            TemplateRenderer.CheckLength(builder.Length);
         }
 
         return builder.ToString();

@@ -506,6 +506,7 @@ internal static class PyString
 
             result.Append(s, from, at - from).Append(replacement);
             renderer.Allocate(at - from + replacement.Length);
+            TemplateRenderer.CheckLength(result.Length);
             from = at + old.Length;
             replaced++;
         }

@@ -507,6 +507,7 @@ internal static class TemplateFilters
             string text = PyFormat.Str(getter is null ? item : getter(item));
             renderer.Allocate(text.Length + separator.Length);
             builder.Append(text);
+            TemplateRenderer.CheckLength(builder.Length);
         }
 
         return builder.ToString();

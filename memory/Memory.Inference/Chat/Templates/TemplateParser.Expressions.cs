@@ -553,11 +553,8 @@ internal sealed partial class TemplateParser
         return new SliceExpr(parts[0], parts[1], parts[2], position);
     }
 
-    private CallExpr ParseCall(Expr callee)
-    {
-        int position = _tokens.Current.Position;
-        return new CallExpr(callee, ParseCallArguments(), position);
-    }
+    /// <summary>A call; its position is the callee's, so that errors point at <c>raise_exception(...)</c>, not at the parenthesis.</summary>
+    private CallExpr ParseCall(Expr callee) => new(callee, ParseCallArguments(), callee.Position);
 
     private CallArgumentsExpr ParseCallArguments()
     {

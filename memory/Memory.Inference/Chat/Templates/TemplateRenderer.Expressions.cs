@@ -93,15 +93,16 @@ internal sealed partial class TemplateRenderer
 
     private string Concat(ConcatExpr concat)
     {
-        var builder = new StringBuilder();
-        foreach (var part in concat.Parts)
+        var parts = new string[concat.Parts.Count];
+        long length = 0;
+        for (int i = 0; i < parts.Length; i++)
         {
-            string text = PyFormat.Str(Evaluate(part));
-            Allocate(text.Length);
-            builder.Append(text);
+            parts[i] = PyFormat.Str(Evaluate(concat.Parts[i]));
+            length += parts[i].Length;
         }
 
-        return builder.ToString();
+        Allocate(length);
+        return string.Concat(parts);
     }
 
     private bool EvaluateCompare(CompareExpr compare)

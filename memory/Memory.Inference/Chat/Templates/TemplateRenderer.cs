@@ -65,6 +65,15 @@ internal sealed partial class TemplateRenderer
         }
     }
 
+    /// <summary>Refuses a string or list that has grown past <see cref="ChatTemplate.MaxOutputLength"/> while being built piece by piece.</summary>
+    public static void CheckLength(long length)
+    {
+        if (length > ChatTemplate.MaxOutputLength)
+        {
+            throw TemplateErrors.Runtime($"the template tried to build a value of more than {ChatTemplate.MaxOutputLength} characters or items (ChatTemplate.MaxOutputLength)");
+        }
+    }
+
     private void Step()
     {
         if (++_steps > ChatTemplate.MaxSteps)
@@ -278,6 +287,7 @@ internal sealed partial class TemplateRenderer
         var loop = new LoopContext(items, depth0, recurse);
         for (int i = 0; i < items.Count; i++)
         {
+            Step();
             var scope = new Scope(outer);
             Assign(node.Target, items[i], scope);
             loop.Index0 = i;
