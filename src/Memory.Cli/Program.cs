@@ -1,11 +1,17 @@
 using System.CommandLine;
 using Memory.Cli;
+using Memory.Cli.Kv;
+using Memory.Cli.KvBench;
+
+var bench = BenchCommand.Create();
+bench.Subcommands.Add(KvBenchCommand.Create());
 
 var root = new RootCommand("Memory: agent memory service tools.")
 {
     EvalCommand.Create(),
-    BenchCommand.Create(),
+    bench,
     MigrateCommand.Create(),
+    KvCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -198,14 +198,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         var weights = LlamaWeights.Load(accelerator, checkpoint, config);
         try
         {
-            var identity = new ModelIdentity(
-                WeightsFingerprint.Compute(Path.Combine(directory, "config.json"), checkpoint),
-                config.Architecture,
-                WeightsFingerprint.DTypes(checkpoint),
-                "float16",
-                config.NumLayers,
-                config.NumKvHeads,
-                config.HeadDim);
+            var identity = ModelIdentity.Of(Path.Combine(directory, "config.json"), config, checkpoint);
             return new LlamaDecoder(owned, accelerator, config, weights, identity, options);
         }
         catch
