@@ -16,6 +16,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int> _embedding;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float> _rmsNorm;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int> _matMul;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int> _matMulPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _rope;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int> _kvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> _attention;
@@ -24,10 +25,13 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _sample;
 
     /// <summary>Compiles every kernel for <paramref name="accelerator"/>.</summary>
-    public DecoderKernels(Accelerator accelerator)
+    /// <param name="accelerator">Where the kernels run.</param>
+    /// <param name="threadPerRowMatMul">Use <see cref="MatMulKernel.RunPerThread"/>; by default on the CPU accelerator only.</param>
+    public DecoderKernels(Accelerator accelerator, bool? threadPerRowMatMul = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
+        ThreadPerRowMatMul = threadPerRowMatMul ?? accelerator.AcceleratorType == AcceleratorType.CPU;
         GroupSize = ChooseGroupSize(accelerator, KernelLimits.MaxGroupSize);
         AttentionGroupSize = ChooseGroupSize(accelerator, 128);
         _noWeights = accelerator.Allocate1D<ushort>(1);
@@ -35,6 +39,7 @@ public sealed class DecoderKernels : IDisposable
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
         _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
         _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int>(MatMulKernel.Run);
+        _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int>(MatMulKernel.RunPerThread);
         _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RopeKernel.Run);
         _kvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int>(KvCacheWriteKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>(PagedAttentionKernel.Run);
@@ -42,6 +47,9 @@ public sealed class DecoderKernels : IDisposable
         _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
         _sample = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(SampleKernel.Run);
     }
+
+    /// <summary>Whether <see cref="MatMul"/> runs the thread-per-row variant (no warp shuffles).</summary>
+    public bool ThreadPerRowMatMul { get; }
 
     /// <summary>Group size of the row-wise kernels (norm, matmul, softmax, sampling).</summary>
     public int GroupSize { get; }
@@ -63,10 +71,16 @@ public sealed class DecoderKernels : IDisposable
     /// <summary>y = (accumulate ? y : 0) + x · Wᵀ + bias for x [tokens, k], W [n, k].</summary>
     public void MatMul(ArrayView<float> x, WeightView weight, WeightView bias, ArrayView<float> y, int tokens, int n, int k, bool accumulate)
     {
-        int warpsPerGroup = GroupSize / _accelerator.WarpSize;
         long items = (long)n * ((tokens + MatMulKernel.TokenTile - 1) / MatMulKernel.TokenTile);
-        int groups = (int)Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, 65535));
         ArrayView<ushort> biasData = bias.IsPresent ? bias.Data : _noWeights.View.AsContiguous();
+        if (ThreadPerRowMatMul)
+        {
+            _matMulPerThread((int)items, x, weight.Data, weight.Type, biasData, bias.Type, y, tokens, n, k, accumulate ? 1 : 0);
+            return;
+        }
+
+        int warpsPerGroup = GroupSize / _accelerator.WarpSize;
+        int groups = (int)Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, 65535));
         _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, weight.Type, biasData, bias.Type, y, tokens, n, k, accumulate ? 1 : 0);
     }
 

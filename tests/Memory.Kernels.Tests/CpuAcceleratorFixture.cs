@@ -13,13 +13,17 @@ public sealed class CpuAcceleratorFixture : IDisposable
         Context = Context.Create(builder => builder.CPU(new CPUDevice(4, 8, 1)));
         Accelerator = Context.CreateCPUAccelerator(0);
         Kernels = new DecoderKernels(Accelerator);
+        WarpMatMulKernels = new DecoderKernels(Accelerator, threadPerRowMatMul: false);
     }
 
     public Context Context { get; }
 
     public Accelerator Accelerator { get; }
 
+    /// <summary>The kernels as a GPU runs them (warp-per-row matmul), so both matmul variants are checked here.</summary>
     public DecoderKernels Kernels { get; }
+
+    public DecoderKernels WarpMatMulKernels { get; }
 
     public MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(T[] values)
         where T : unmanaged
@@ -45,6 +49,7 @@ public sealed class CpuAcceleratorFixture : IDisposable
     public void Dispose()
     {
         Kernels.Dispose();
+        WarpMatMulKernels.Dispose();
         Accelerator.Dispose();
         Context.Dispose();
     }
