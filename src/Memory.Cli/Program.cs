@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Memory.Cli;
+using Memory.Cli.Demo;
 using Memory.Cli.Kv;
 using Memory.Cli.KvBench;
 
@@ -12,6 +13,7 @@ var root = new RootCommand("Memory: agent memory service tools.")
     bench,
     MigrateCommand.Create(),
     KvCommand.Create(),
+    DemoCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();
