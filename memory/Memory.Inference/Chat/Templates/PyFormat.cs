@@ -13,6 +13,9 @@ internal static class PyFormat
     /// <summary>How deeply nested data may be printed, compared or serialised before it is refused.</summary>
     public const int MaxDataDepth = 200;
 
+    /// <summary>The most digits a float format may ask for.</summary>
+    public const int MaxPrecision = 1000;
+
     public static string Str(object? value) => value switch
     {
         string s => s,
@@ -350,7 +353,7 @@ internal static class PyFormat
             int? width = null;
             if (i < format.Length && format[i] == '*')
             {
-                width = (int)Py.ToLong(NextArgument());
+                width = (int)Math.Clamp(Py.ToLong(NextArgument()), int.MinValue, int.MaxValue);
                 i++;
             }
             else
@@ -364,7 +367,7 @@ internal static class PyFormat
                 i++;
                 if (i < format.Length && format[i] == '*')
                 {
-                    precision = (int)Py.ToLong(NextArgument());
+                    precision = (int)Math.Clamp(Py.ToLong(NextArgument()), 0, int.MaxValue);
                     i++;
                 }
                 else
@@ -402,7 +405,7 @@ internal static class PyFormat
                 'd' or 'i' or 'u' => FormatInteger(RequireNumber(argument, conversion, integral: true), 10, false, flags.Contains('+', StringComparison.Ordinal), flags.Contains(' ', StringComparison.Ordinal), false),
                 'x' or 'X' or 'o' => FormatInteger(RequireNumber(argument, conversion, integral: true), conversion == 'o' ? 8 : 16, conversion == 'X', flags.Contains('+', StringComparison.Ordinal), flags.Contains(' ', StringComparison.Ordinal), flags.Contains('#', StringComparison.Ordinal)),
                 'f' or 'F' or 'e' or 'E' or 'g' or 'G' => FormatFloat(Py.ToDouble(RequireNumber(argument, conversion, integral: false)), conversion, precision ?? 6, flags.Contains('+', StringComparison.Ordinal) ? "+" : flags.Contains(' ', StringComparison.Ordinal) ? " " : "", flags.Contains('#', StringComparison.Ordinal)),
-                'c' => argument is string ch && PyString.Length(ch) == 1 ? ch : PyString.FromCodePoint((int)Py.ToLong(RequireNumber(argument, conversion, integral: true))),
+                'c' => argument is string ch && PyString.Length(ch) == 1 ? ch : Character(Py.ToLong(RequireNumber(argument, conversion, integral: true))),
                 _ => throw TemplateErrors.Value($"unsupported format character {Repr(conversion.ToString())} (0x{(int)conversion:x}) at index {i}"),
             };
             if (conversion is 's' or 'r' or 'a' && precision is int cut && PyString.Length(text) > cut)
@@ -415,7 +418,10 @@ internal static class PyFormat
             TemplateRenderer.CheckLength(builder.Length);
         }
 
-        if (!usedMapping && mapping is null && next < positional.Count)
+        // Python treats any non-tuple argument with item access (a dict, but also a list) as a mapping here, and a
+        // mapping argument never has arguments "left over".
+        bool mappingLike = arguments is DictValue or UndefinedValue || arguments is ListValue { Kind: SequenceKind.List or SequenceKind.Range };
+        if (!usedMapping && !mappingLike && next < positional.Count)
         {
             throw TemplateErrors.Type("not all arguments converted during string formatting");
         }
@@ -441,8 +447,20 @@ internal static class PyFormat
             i++;
         }
 
-        return i > start ? int.Parse(format.AsSpan(start, i - start), CultureInfo.InvariantCulture) : null;
+        if (i == start)
+        {
+            return null;
+        }
+
+        // Saturate: a width or precision this large is refused by the size checks, not by an overflow.
+        return long.TryParse(format.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value <= int.MaxValue
+            ? (int)value
+            : int.MaxValue;
     }
+
+    private static string Character(long point) => point is >= 0 and <= 0x10FFFF
+        ? PyString.FromCodePoint((int)point)
+        : throw TemplateErrors.Value("%c arg not in range(0x110000)");
 
     private static object RequireNumber(object? value, char conversion, bool integral)
     {
@@ -480,6 +498,11 @@ internal static class PyFormat
     /// <summary>Python's float formatting for the f, e and g presentation types.</summary>
     public static string FormatFloat(double value, char type, int precision, string positiveSign = "", bool alternate = false)
     {
+        if (precision > MaxPrecision)
+        {
+            throw TemplateErrors.Value($"precision too big (this renderer allows up to {MaxPrecision} digits)");
+        }
+
         bool upper = char.IsUpper(type);
         string sign = double.IsNegative(value) && !double.IsNaN(value) ? "-" : positiveSign;
         double magnitude = Math.Abs(value);
@@ -565,6 +588,7 @@ internal static class PyFormat
     /// <summary>Pads to <paramref name="width"/> code points; '=' puts zero padding after a sign or base prefix.</summary>
     public static string Pad(string text, int width, char align, char fill)
     {
+        TemplateRenderer.CheckLength(width);
         int length = PyString.Length(text);
         if (length >= width)
         {
@@ -681,7 +705,7 @@ internal static class PyFormat
             }
             else if (head.All(char.IsAsciiDigit))
             {
-                value = Positional(int.Parse(head, CultureInfo.InvariantCulture));
+                value = Positional(int.TryParse(head, NumberStyles.None, CultureInfo.InvariantCulture, out int index) ? index : int.MaxValue);
             }
             else
             {
@@ -815,7 +839,7 @@ internal static class PyFormat
                     long number = Py.ToLong(value);
                     if (type == 'c')
                     {
-                        text = PyString.FromCodePoint((int)number);
+                        text = Character(number);
                         break;
                     }
 

@@ -143,6 +143,11 @@ internal static class TemplateFilters
 
             if (batch.Count > 0)
             {
+                if (hasFill && batch.Count < count)
+                {
+                    renderer.Allocate(count - batch.Count);
+                }
+
                 while (hasFill && batch.Count < count)
                 {
                     batch.Add(fill);
@@ -319,7 +324,7 @@ internal static class TemplateFilters
     private static object? Indent(TemplateRenderer renderer, object? value, CallArguments arguments)
     {
         var a = arguments.Bind("do_indent", 0, "width", "first", "blank");
-        string indentation = a.Or(0, 4L) is string text ? text : new string(' ', (int)Math.Max(0, Py.ToLong(a.Or(0, 4L))));
+        string indentation = a.Or(0, 4L) is string text ? text : Spaces(renderer, Py.ToLong(a.Or(0, 4L)));
         string s = value switch
         {
             string str => str,
@@ -917,7 +922,7 @@ internal static class TemplateFilters
         {
             null => null,
             string text => text,
-            var number => new string(' ', (int)Math.Max(0, Py.ToLong(number))),
+            var number => Spaces(renderer, Py.ToLong(number)),
         };
         string itemSeparator = indent is null ? ", " : ",";
         string keySeparator = ": ";
@@ -930,10 +935,17 @@ internal static class TemplateFilters
         return JsonDumps.Serialize(renderer, value, Py.Truthy(a.Or(0, false)), indent, itemSeparator, keySeparator, Py.Truthy(a.Or(3, false)));
     }
 
+    private static string Spaces(TemplateRenderer renderer, long count)
+    {
+        count = Math.Max(0, count);
+        renderer.Allocate(count);
+        return new string(' ', (int)count);
+    }
+
+    /// <summary>jinja2's <c>truncate</c>: it measures any sized value (a short list comes back as it is) and slices strings.</summary>
     private static object? Truncate(TemplateRenderer renderer, object? value, CallArguments arguments)
     {
         var a = arguments.Bind("do_truncate", 0, "length", "killwords", "end", "leeway");
-        string s = PyFormat.Str(value);
         long length = Py.ToLong(a.Or(0, 255L));
         string end = PyFormat.Str(a.Or(2, "..."));
         long leeway = Py.ToLong(a.Or(3, null) ?? 5L);
@@ -942,9 +954,14 @@ internal static class TemplateFilters
             throw TemplateErrors.Runtime($"expected length >= {PyString.Length(end)}, got {length}");
         }
 
-        if (PyString.Length(s) <= length + leeway)
+        if (Py.Length(value) <= length + leeway)
         {
-            return s;
+            return value;
+        }
+
+        if (value is not string s)
+        {
+            throw TemplateErrors.Type($"{PyFormat.Repr(Py.TypeName(value))} object cannot be truncated like a string");
         }
 
         string head = PyString.Slice(s, 0, length - PyString.Length(end), 1);
