@@ -264,7 +264,7 @@ internal static class TemplateFilters
 
     private static bool TryParsePythonFloat(string s, out double result)
     {
-        string text = PyString.Strip(s, null, true, true);
+        string text = NumberText(s);
         string lower = text.ToLowerInvariant().TrimStart('+', '-');
         bool negative = text.StartsWith('-');
         if (lower is "inf" or "infinity" or "nan")
@@ -280,6 +280,28 @@ internal static class TemplateFilters
         }
 
         return double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out result);
+    }
+
+    /// <summary>
+    /// The text Python's int() and float() parse: surrounding whitespace removed, where whitespace is ASCII whitespace or
+    /// non-ASCII Unicode whitespace (CPython maps the latter to spaces first), so U+001C..U+001F are not stripped.
+    /// </summary>
+    private static string NumberText(string s)
+    {
+        static bool Strippable(char c) => c is ' ' or '\t' or '\n' or '\r' or '\v' or '\f' || (c >= 128 && PyString.IsSpace(c));
+        int start = 0;
+        int end = s.Length;
+        while (start < end && Strippable(s[start]))
+        {
+            start++;
+        }
+
+        while (end > start && Strippable(s[end - 1]))
+        {
+            end--;
+        }
+
+        return s[start..end];
     }
 
     private static bool ValidUnderscores(string text)
@@ -399,7 +421,7 @@ internal static class TemplateFilters
     private static bool TryParsePythonInt(string s, long numberBase, out long result)
     {
         result = 0;
-        string text = PyString.Strip(s, null, true, true);
+        string text = NumberText(s);
         bool negative = false;
         if (text.Length > 0 && text[0] is '+' or '-')
         {
@@ -1003,8 +1025,7 @@ internal static class TemplateFilters
         bool inWord = false;
         foreach (int point in PyString.CodePoints(s))
         {
-            bool word = point == '_' || PyString.IsAlphaPoint(point) || PyString.IsNumericPoint(point)
-                || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(point) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+            bool word = point == '_' || PyString.IsAlphaPoint(point) || PyString.IsNumericPoint(point);
             if (word && !inWord)
             {
                 count++;
