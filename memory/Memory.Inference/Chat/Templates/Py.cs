@@ -405,8 +405,7 @@ internal static class Py
                                 throw TemplateErrors.ZeroDivision("float floor division by zero");
                             }
 
-                            double x = ToDouble(a);
-                            return (x - FloatMod(x, divisor)) / divisor;
+                            return FloatFloorDivide(ToDouble(a), divisor);
                         }
 
                         long q = ToLong(b);
@@ -461,6 +460,25 @@ internal static class Py
         }
 
         throw TemplateErrors.Type($"unsupported operand type(s) for {(op == "**" ? "** or pow()" : op)}: {PyFormat.Repr(TypeName(a))} and {PyFormat.Repr(TypeName(b))}");
+    }
+
+    /// <summary>CPython's float floor division (float_divmod): the sign of a zero result follows the true quotient.</summary>
+    private static double FloatFloorDivide(double x, double y)
+    {
+        double mod = x % y;
+        double div = (x - mod) / y;
+        if (mod != 0 && ((y < 0) != (mod < 0)))
+        {
+            div -= 1.0;
+        }
+
+        if (div == 0)
+        {
+            return double.CopySign(0.0, x / y);
+        }
+
+        double floor = Math.Floor(div);
+        return div - floor > 0.5 ? floor + 1.0 : floor;
     }
 
     private static double FloatMod(double x, double y)

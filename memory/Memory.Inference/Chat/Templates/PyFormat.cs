@@ -469,7 +469,13 @@ internal static class PyFormat
             case bool or long:
                 return value;
             case double d when conversion is 'd' or 'i' or 'u':
-                return (long)Math.Truncate(d);
+                if (!double.IsFinite(d))
+                {
+                    throw d is double.NaN ? TemplateErrors.Value("cannot convert float NaN to integer") : TemplateErrors.Runtime("cannot convert float infinity to integer");
+                }
+
+                double whole = Math.Truncate(d);
+                return whole is >= -9.2233720368547758E18 and < 9.2233720368547758E18 ? (long)whole : new System.Numerics.BigInteger(whole);
             case double d when !integral:
                 return d;
         }
@@ -481,6 +487,12 @@ internal static class PyFormat
 
     private static string FormatInteger(object value, int radix, bool upper, bool plus, bool space, bool alternate)
     {
+        if (value is System.Numerics.BigInteger big)
+        {
+            // %d of a float beyond 64 bits: Python prints the exact integer.
+            return (big.Sign < 0 ? "-" : plus ? "+" : space ? " " : "") + System.Numerics.BigInteger.Abs(big).ToString(CultureInfo.InvariantCulture);
+        }
+
         long number = Py.ToLong(value);
         string digits = radix == 10
             ? Math.Abs((decimal)number).ToString(CultureInfo.InvariantCulture)
@@ -836,6 +848,11 @@ internal static class PyFormat
                 break;
             case bool or long when type is '\0' or 'd' or 'n' or 'x' or 'X' or 'o' or 'b' or 'c':
                 {
+                    if (precision is not null)
+                    {
+                        throw TemplateErrors.Value("Precision not allowed in integer format specifier");
+                    }
+
                     long number = Py.ToLong(value);
                     if (type == 'c')
                     {
@@ -872,9 +889,30 @@ internal static class PyFormat
                     {
                         text = (number >= 0 || double.IsNaN(number) ? sign : "") + Float(number);
                     }
+                    else if (type == '\0' && double.IsFinite(number) && number != 0)
+                    {
+                        // No type with a precision: 'g', except that a fixed-point result keeps ".0" and therefore
+                        // switches to an exponent one digit earlier (CPython's add_dot_0_if_integer).
+                        int p = Math.Max(1, precision!.Value);
+                        string probe = Scientific(Math.Abs(number), p - 1, false);
+                        int exponent = int.Parse(probe.AsSpan(probe.IndexOf('e', StringComparison.Ordinal) + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                        string body = exponent >= -4 && exponent < p - 1
+                            ? StripFractionZeros(Math.Abs(number).ToString("F" + (p - 1 - exponent), CultureInfo.InvariantCulture))
+                            : StripFractionZeros(probe);
+                        if (body.AsSpan().IndexOfAny(".e") < 0)
+                        {
+                            body += ".0";
+                        }
+
+                        text = (double.IsNegative(number) ? "-" : sign) + body;
+                    }
                     else
                     {
                         text = FormatFloat(number, type == '\0' ? 'g' : type, precision ?? 6, sign, alternate);
+                        if (type == '\0' && double.IsFinite(number) && text.AsSpan().IndexOfAny(".e") < 0)
+                        {
+                            text += ".0";
+                        }
                     }
 
                     if (grouping)

@@ -713,9 +713,21 @@ internal static class TemplateFilters
             return value is double d ? RoundHalfEven(d, precision) : (object)RoundInteger(Py.ToLong(value), precision);
         }
 
+        if (value is not double && precision >= 0)
+        {
+            // Python: math.ceil(int * 10**p) / 10**p is exact integer arithmetic, so the integer itself.
+            return Py.ToDouble(value);
+        }
+
+        // math.ceil/floor return an int, so a zero result is a positive zero.
         double scale = Math.Pow(10, precision);
-        double scaled = Py.ToDouble(value) * scale;
-        return (method == "ceil" ? Math.Ceiling(scaled) : Math.Floor(scaled)) / scale;
+        double rounded = method == "ceil" ? Math.Ceiling(Py.ToDouble(value) * scale) : Math.Floor(Py.ToDouble(value) * scale);
+        if (!double.IsFinite(rounded))
+        {
+            throw double.IsNaN(rounded) ? TemplateErrors.Value("cannot convert float NaN to integer") : TemplateErrors.Runtime("cannot convert float infinity to integer");
+        }
+
+        return (rounded == 0 ? 0.0 : rounded) / scale;
     }
 
     private static long RoundInteger(long value, long precision)
