@@ -20,6 +20,9 @@ internal static class PyFormat
     {
         string s => s,
         UndefinedValue => "",
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        bool b => b ? "True" : "False",
+        null => "None",
         _ => Repr(value),
     };
 
