@@ -94,7 +94,7 @@ internal sealed partial class TemplateParser
     public static ChatTemplateException SyntaxError(string source, int offset, string message)
     {
         var (line, column) = LineColumn(source, offset);
-        return new ChatTemplateException($"chat template syntax error at {line}:{column}: {message}") { Line = line, Column = column };
+        return new ChatTemplateException($"chat template syntax error at {Where(source, offset)}: {message}") { Line = line, Column = column };
     }
 
     private static string NormalizeNewlines(string source)
@@ -155,7 +155,7 @@ internal sealed partial class TemplateParser
                                 return nodes;
                             }
 
-                            nodes.Add(ParseStatement(segment));
+                            nodes.Add(ParseStatement());
                             break;
                         }
                 }
@@ -203,7 +203,7 @@ internal sealed partial class TemplateParser
         return string.Join(" ", parts);
     }
 
-    private Node ParseStatement(TemplateSegment segment)
+    private Node ParseStatement()
     {
         var token = _tokens.Current;
         string name = token.Text;

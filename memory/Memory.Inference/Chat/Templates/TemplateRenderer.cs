@@ -104,7 +104,7 @@ internal sealed partial class TemplateRenderer
     private ChatTemplateException Locate(ChatTemplateException error, int position)
     {
         var (line, column) = TemplateParser.LineColumn(_document.Source, position);
-        string message = error.RaisedByTemplate ? error.Message : $"chat template error at {line}:{column}: {error.Message}";
+        string message = error.RaisedByTemplate ? error.Message : $"chat template error at {TemplateParser.Where(_document.Source, position)}: {error.Message}";
         return new ChatTemplateException(message, error) { Line = line, Column = column, RaisedByTemplate = error.RaisedByTemplate };
     }
 
