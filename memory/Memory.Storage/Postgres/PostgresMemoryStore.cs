@@ -302,6 +302,25 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         return await ReadRecordsAsync(command, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<MemoryRecord>> FindByHashesAsync(
+        string tenant, MemoryScope scope, IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        StoreArguments.Hashes(hashes);
+        if (hashes.Count == 0)
+        {
+            return [];
+        }
+
+        await InitializeAsync(cancellationToken);
+        await using var command = DataSource.CreateCommand();
+        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope);
+        command.CommandText = $"SELECT {PostgresRecords.Columns} FROM memories WHERE {where} AND hash = ANY(@hashes) AND invalid_at IS NULL ORDER BY created_at, id";
+        command.Parameters.AddWithValue("hashes", NpgsqlDbType.Array | NpgsqlDbType.Text, hashes.Distinct(StringComparer.Ordinal).ToArray());
+        return await ReadRecordsAsync(command, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<ScoredMemory>> SearchByVectorAsync(
         string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter, int limit, CancellationToken cancellationToken)
     {

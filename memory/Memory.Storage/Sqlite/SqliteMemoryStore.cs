@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Memory.Conversations.Model;
 using Memory.Conversations.Storage;
 using Microsoft.Data.Sqlite;
@@ -376,8 +377,39 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var where = SqliteConditions.TenantAndScope(command, tenant, scope);
-        command.CommandText = $"SELECT {SqliteRecords.Columns} FROM memories m WHERE {where} AND m.hash = $hash AND m.invalid_at IS NULL ORDER BY m.created_at, m.id";
+
+        // INDEXED BY: without statistics SQLite prefers the scope index for the ORDER BY and reads the whole scope.
+        command.CommandText = $"""
+            SELECT {SqliteRecords.Columns} FROM memories m INDEXED BY memories_hash_idx
+            WHERE {where} AND m.hash = $hash AND m.invalid_at IS NULL ORDER BY m.created_at, m.id
+            """;
         command.Parameters.AddWithValue("$hash", hash);
+        return await ReadRecordsAsync(command, MetadataFilter.None, int.MaxValue, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<MemoryRecord>> FindByHashesAsync(
+        string tenant, MemoryScope scope, IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        StoreArguments.Hashes(hashes);
+        if (hashes.Count == 0)
+        {
+            return [];
+        }
+
+        await InitializeAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = SqliteConditions.TenantAndScope(command, tenant, scope);
+
+        // One (tenant, hash) index lookup per distinct hash: json_each is the outer loop.
+        command.CommandText = $"""
+            SELECT {SqliteRecords.Columns}
+            FROM json_each($hashes) AS wanted CROSS JOIN memories m INDEXED BY memories_hash_idx ON m.tenant = $tenant AND m.hash = wanted.value
+            WHERE {where} AND m.invalid_at IS NULL ORDER BY m.created_at, m.id
+            """;
+        command.Parameters.AddWithValue("$hashes", JsonSerializer.Serialize(hashes.Distinct(StringComparer.Ordinal)));
         return await ReadRecordsAsync(command, MetadataFilter.None, int.MaxValue, cancellationToken);
     }
 
