@@ -433,8 +433,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         var command = new NpgsqlBatchCommand();
         var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
 
-        // "+ 0" hides the ORDER BY from the HNSW index, forcing the exact scan.
-        var orderBy = exact ? "(embedding <=> @query) + 0" : "embedding <=> @query";
+        // The index orders by the half-precision copy (migration 0004); "+ 0" hides the ORDER BY from it, forcing
+        // the exact scan. Either way the outer ORDER BY ranks the candidates by the exact float32 distance.
+        var orderBy = exact ? "(embedding <=> @query) + 0" : $"embedding::halfvec({_dimensions}) <=> @query::halfvec({_dimensions})";
         command.CommandText = $"""
             WITH candidates AS MATERIALIZED (
                 SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance

@@ -427,6 +427,9 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         // enough for the quantisation error; a metadata filter may reject candidates, so then widen and retry.
         var candidates = filter.IsEmpty ? (limit * 4) + 16 : (limit * 8) + 64;
         await using var connection = await OpenAsync(cancellationToken);
+
+        // One read transaction: the rows re-ranked and the rows then read whole come from the same snapshot.
+        await using var snapshot = connection.BeginTransaction(deferred: true);
         while (true)
         {
             var hits = _index.Search(tenant, scope, query.Span, candidates);
@@ -435,10 +438,11 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                 return [];
             }
 
-            var results = await RerankAsync(connection, tenant, scope, query, filter, hits, cancellationToken);
-            if (results.Count >= limit || hits.Count < candidates)
+            var (best, passed) = await RerankAsync(connection, tenant, scope, query, filter, hits, limit, cancellationToken);
+            if (passed >= limit || hits.Count < candidates)
             {
-                return results.Count > limit ? results.GetRange(0, limit) : results;
+                var records = await LoadRecordsAsync(connection, tenant, best.Select(hit => hit.Row), cancellationToken);
+                return best.Where(hit => records.ContainsKey(hit.Row)).Select(hit => new ScoredMemory(records[hit.Row], hit.Score)).ToList();
             }
 
             candidates *= 4;
@@ -623,25 +627,54 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         }
     }
 
-    private static async Task<List<ScoredMemory>> RerankAsync(
+    /// <summary>
+    /// Exact cosine of every candidate that still passes the conditions in the file (the file is the truth: a row
+    /// changed since the index saw it must still pass), reading only the embedding and what the checks need.
+    /// </summary>
+    /// <returns>The best <paramref name="limit"/> rows with their cosine, best first, and how many candidates passed.</returns>
+    private async Task<(List<(long Row, double Score)> Best, int Passed)> RerankAsync(
         SqliteConnection connection, string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter,
-        IReadOnlyList<(long Row, float Score)> hits, CancellationToken cancellationToken)
+        IReadOnlyList<(long Row, float Score)> hits, int limit, CancellationToken cancellationToken)
     {
-        var records = await LoadRecordsAsync(connection, tenant, hits.Select(hit => hit.Row), cancellationToken);
-        var results = new List<ScoredMemory>(records.Count);
-        foreach (var record in records.Values)
+        var scored = new List<(long Row, double Score)>(hits.Count);
+        await using (var command = connection.CreateCommand())
         {
-            // The file is the truth: a row changed since the index saw it must still pass every condition.
-            if (record.InvalidAt is not null || !scope.Matches(record.Scope) || (!filter.IsEmpty && !filter.Matches(record.Metadata)))
-            {
-                continue;
-            }
+            var conditions = SqliteConditions.TenantAndScope(command, tenant, scope) + SqliteConditions.MetadataPrefilter(command, filter);
 
-            results.Add(new ScoredMemory(record, Int8Vectors.Cosine(query.Span, record.Embedding.Span)));
+            // CROSS JOIN keeps json_each as the outer loop: one primary-key lookup per candidate.
+            command.CommandText = $"""
+                SELECT m.seq, m.embedding, {(filter.IsEmpty ? "NULL" : "m.metadata")}
+                FROM json_each($rows) AS wanted CROSS JOIN memories m ON m.seq = wanted.value
+                WHERE {conditions} AND m.invalid_at IS NULL
+                """;
+            command.Parameters.AddWithValue("$rows", "[" + string.Join(",", hits.Select(hit => hit.Row)) + "]");
+            var buffer = new byte[_dimensions * sizeof(float)];
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!filter.IsEmpty && !filter.Matches(MetadataJson.Deserialize(reader.GetString(2))))
+                {
+                    continue;
+                }
+
+                var length = reader.GetBytes(1, 0, buffer, 0, buffer.Length);
+                if (length != buffer.Length)
+                {
+                    throw new InvalidDataException($"Memory row {reader.GetInt64(0)} has an embedding of {length} bytes; expected {buffer.Length}.");
+                }
+
+                scored.Add((reader.GetInt64(0), Int8Vectors.Cosine(query.Span, Int8Vectors.AsFloats(buffer))));
+            }
         }
 
-        results.Sort((a, b) => b.Score.CompareTo(a.Score));
-        return results;
+        scored.Sort((a, b) => b.Score.CompareTo(a.Score));
+        var passed = scored.Count;
+        if (scored.Count > limit)
+        {
+            scored.RemoveRange(limit, scored.Count - limit);
+        }
+
+        return (scored, passed);
     }
 
     /// <summary>Records of the given rows of one tenant, by row; rows of other tenants or gone since are absent.</summary>
