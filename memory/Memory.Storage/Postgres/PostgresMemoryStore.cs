@@ -25,6 +25,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PostgresMigrator _migrator;
     private readonly SemaphoreSlim _initializeLock = new(1, 1);
+    private readonly ScopeSizeCache _scopeSizes = new(TimeProvider.System);
     private volatile bool _initialized;
 
     public PostgresMemoryStore(string connectionString, int embeddingDimensions, ILoggerFactory loggerFactory)
@@ -156,6 +157,11 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         {
             throw new ArgumentException("A memory with one of these ids already exists for its tenant; nothing was stored.", nameof(memories), exception);
         }
+
+        foreach (var tenant in memories.Select(m => m.Tenant).Distinct(StringComparer.Ordinal))
+        {
+            _scopeSizes.Forget(tenant);
+        }
     }
 
     public async Task<MemoryRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
@@ -229,6 +235,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("history_id", NpgsqlDbType.Text, Guid.NewGuid().ToString());
         command.Parameters.AddWithValue("actor", NpgsqlDbType.Text, (object?)actor ?? DBNull.Value);
         var records = await ReadRecordsAsync(command, cancellationToken);
+        _scopeSizes.Forget(tenant);
         return records.Count == 0 ? null : records[0];
     }
 
@@ -241,7 +248,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("tenant", NpgsqlDbType.Text, tenant);
         command.Parameters.AddWithValue("id", NpgsqlDbType.Text, id);
         AddDeleteParameters(command, actor);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        _scopeSizes.Forget(tenant);
+        return deleted;
     }
 
     public async Task<int> DeleteScopeAsync(string tenant, MemoryScope scope, string actor, CancellationToken cancellationToken)
@@ -252,7 +261,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         await using var command = DataSource.CreateCommand();
         command.CommandText = DeleteSql(PostgresConditions.TenantAndScope(command.Parameters, tenant, scope));
         AddDeleteParameters(command, actor);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+        _scopeSizes.Forget(tenant);
+        return deleted;
     }
 
     public async Task ResetAsync(string tenant, CancellationToken cancellationToken)
@@ -266,6 +277,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM memory_history WHERE tenant = @tenant") { Parameters = { new("tenant", tenant) } });
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        _scopeSizes.Forget(tenant);
         _logger.LogInformation("Reset tenant {Tenant}", tenant);
     }
 
@@ -356,7 +368,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         await InitializeAsync(cancellationToken);
-        return await PostgresTextSearch.SearchAsync(DataSource, tenant, scope, terms, filter, limit, cancellationToken);
+        return await PostgresTextSearch.SearchAsync(DataSource, _scopeSizes, tenant, scope, terms, filter, limit, cancellationToken);
     }
 
     public async Task ApplyAsync(string tenant, IReadOnlyList<MemoryOperation> operations, string actor, CancellationToken cancellationToken)
@@ -380,6 +392,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
+        _scopeSizes.Forget(tenant);
     }
 
     public async Task<IReadOnlyList<MemoryRecord>> ListValidAtAsync(

@@ -30,20 +30,24 @@ internal static class PostgresTextSearch
     private const double B = 0.75;
 
     public static async Task<IReadOnlyList<ScoredMemory>> SearchAsync(
-        NpgsqlDataSource dataSource, string tenant, MemoryScope scope, IReadOnlyList<string> terms, MetadataFilter filter, int limit,
-        CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, ScopeSizeCache scopeSizes, string tenant, MemoryScope scope, IReadOnlyList<string> terms,
+        MetadataFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One statement per word, so each is planned with its word: a GIN lookup for a rare word, an early-stopping
-        // scan of the scope for a common one.
+        // scan of the scope for a common one. The scope's size is counted too unless it was counted just before.
         var frequencies = new List<(string Term, long Frequency)>();
-        long scopeSize;
+        var sizeKnown = scopeSizes.TryGet(tenant, scope, filter, out var scopeSize);
         await using (var count = new NpgsqlBatch(connection))
         {
-            var size = new NpgsqlBatchCommand();
-            size.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM memories WHERE {Conditions(size.Parameters, tenant, scope, filter)} LIMIT @cap) AS scoped";
-            size.Parameters.AddWithValue("cap", NpgsqlDbType.Integer, ScopeSizeCap);
-            count.BatchCommands.Add(size);
+            if (!sizeKnown)
+            {
+                var size = new NpgsqlBatchCommand();
+                size.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM memories WHERE {Conditions(size.Parameters, tenant, scope, filter)} LIMIT @cap) AS scoped";
+                size.Parameters.AddWithValue("cap", NpgsqlDbType.Integer, ScopeSizeCap);
+                count.BatchCommands.Add(size);
+            }
+
             foreach (var term in terms)
             {
                 var command = new NpgsqlBatchCommand();
@@ -60,9 +64,14 @@ internal static class PostgresTextSearch
             }
 
             await using var reader = await count.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            scopeSize = reader.GetInt64(0);
-            await reader.NextResultAsync(cancellationToken);
+            if (!sizeKnown)
+            {
+                await reader.ReadAsync(cancellationToken);
+                scopeSize = reader.GetInt64(0);
+                scopeSizes.Set(tenant, scope, filter, scopeSize);
+                await reader.NextResultAsync(cancellationToken);
+            }
+
             foreach (var term in terms)
             {
                 await reader.ReadAsync(cancellationToken);
