@@ -654,7 +654,6 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                 WHERE {conditions} AND m.invalid_at IS NULL
                 """;
             command.Parameters.AddWithValue("$rows", "[" + string.Join(",", hits.Select(hit => hit.Row)) + "]");
-            var buffer = new byte[_dimensions * sizeof(float)];
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -663,13 +662,15 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                     continue;
                 }
 
-                var length = reader.GetBytes(1, 0, buffer, 0, buffer.Length);
-                if (length != buffer.Length)
+                // GetFieldValue<byte[]> copies the column; GetBytes would open an incremental blob handle (one more
+                // b-tree seek) per row.
+                var blob = reader.GetFieldValue<byte[]>(1);
+                if (blob.Length != _dimensions * sizeof(float))
                 {
-                    throw new InvalidDataException($"Memory row {reader.GetInt64(0)} has an embedding of {length} bytes; expected {buffer.Length}.");
+                    throw new InvalidDataException($"Memory row {reader.GetInt64(0)} has an embedding of {blob.Length} bytes; expected {_dimensions * sizeof(float)}.");
                 }
 
-                scored.Add((reader.GetInt64(0), Int8Vectors.Cosine(query.Span, Int8Vectors.AsFloats(buffer))));
+                scored.Add((reader.GetInt64(0), Int8Vectors.Cosine(query.Span, Int8Vectors.AsFloats(blob))));
             }
         }
 
@@ -713,14 +714,13 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         command.CommandText = "SELECT seq, tenant, user_id, agent_id, run_id, embedding FROM memories WHERE invalid_at IS NULL";
         using var reader = command.ExecuteReader();
         var count = 0;
-        var buffer = new byte[_dimensions * sizeof(float)];
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var length = reader.GetBytes(5, 0, buffer, 0, buffer.Length);
-            if (length != buffer.Length)
+            var buffer = reader.GetFieldValue<byte[]>(5);
+            if (buffer.Length != _dimensions * sizeof(float))
             {
-                throw new InvalidDataException($"Memory row {reader.GetInt64(0)} has an embedding of {length} bytes; expected {buffer.Length}.");
+                throw new InvalidDataException($"Memory row {reader.GetInt64(0)} has an embedding of {buffer.Length} bytes; expected {_dimensions * sizeof(float)}.");
             }
 
             var scope = new MemoryScope(
