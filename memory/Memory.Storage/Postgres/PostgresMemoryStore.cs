@@ -443,25 +443,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '{efSearch}', true)"));
 
-        var command = new NpgsqlBatchCommand();
-        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
-
-        // The index orders by the half-precision copy (migration 0004); "+ 0" hides the ORDER BY from it, forcing
-        // the exact scan. Either way the outer ORDER BY ranks the candidates by the exact float32 distance.
-        var orderBy = exact ? "(embedding <=> @query) + 0" : $"embedding::halfvec({_dimensions}) <=> @query::halfvec({_dimensions})";
-        command.CommandText = $"""
-            WITH candidates AS MATERIALIZED (
-                SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance
-                FROM memories
-                WHERE {where} AND invalid_at IS NULL
-                ORDER BY {orderBy}
-                LIMIT @limit
-            )
-            SELECT * FROM candidates ORDER BY distance
-            """;
-        command.Parameters.Add(new NpgsqlParameter { ParameterName = "query", Value = new Vector(query) });
-        command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
-        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(VectorSearchCommand(tenant, scope, query, filter, limit, exact));
 
         var results = new List<ScoredMemory>(limit);
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
@@ -475,6 +457,32 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
 
         await transaction.CommitAsync(cancellationToken);
         return results;
+    }
+
+    /// <summary>The vector search statement (internal so a test can check its plan uses the HNSW index).</summary>
+    internal NpgsqlBatchCommand VectorSearchCommand(
+        string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter, int limit, bool exact)
+    {
+        var command = new NpgsqlBatchCommand();
+        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
+
+        // The index orders by the half-precision copy (migration 0004), so the ORDER BY must be that expression;
+        // "+ 0" hides the ORDER BY from it, forcing the exact scan. Either way the outer ORDER BY ranks the
+        // candidates by the exact float32 distance.
+        var orderBy = exact ? "(embedding <=> @query) + 0" : $"embedding::halfvec({_dimensions}) <=> @query::halfvec({_dimensions})";
+        command.CommandText = $"""
+            WITH candidates AS MATERIALIZED (
+                SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance
+                FROM memories
+                WHERE {where} AND invalid_at IS NULL
+                ORDER BY {orderBy}
+                LIMIT @limit
+            )
+            SELECT * FROM candidates ORDER BY distance
+            """;
+        command.Parameters.Add(new NpgsqlParameter { ParameterName = "query", Value = new Vector(query) });
+        command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
+        return command;
     }
 
     private async Task CheckSchemaAsync(CancellationToken cancellationToken)
