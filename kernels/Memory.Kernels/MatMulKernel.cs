@@ -84,6 +84,69 @@ public static class MatMulKernel
         }
     }
 
+    /// <summary>
+    /// The same product with one thread per (row, token tile) and no communication between threads (implicitly
+    /// grouped, one index per item). For ILGPU's CPU accelerator, where every warp shuffle is a barrier between OS
+    /// threads: there this variant ran the decoder's reference tests several times faster; on a GPU the warp version
+    /// coalesces its weight reads and is the one to use.
+    /// </summary>
+    public static void RunPerThread(
+        Index1D item,
+        ArrayView<float> x,
+        ArrayView<ushort> w,
+        int wType,
+        ArrayView<ushort> bias,
+        int biasType,
+        ArrayView<float> y,
+        int tokens,
+        int n,
+        int k,
+        int accumulate)
+    {
+        int row = item % n;
+        int t0 = item / n * TokenTile;
+        int valid = Math.Min(TokenTile, tokens - t0);
+        float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+        int wBase = row * k;
+        int x0 = t0 * k;
+        for (int kk = 0; kk < k; kk++)
+        {
+            float wv = WeightLoads.Load(w, wBase + kk, wType);
+            a0 += x[x0 + kk] * wv;
+            if (valid > 1)
+            {
+                a1 += x[x0 + k + kk] * wv;
+            }
+
+            if (valid > 2)
+            {
+                a2 += x[x0 + (2 * k) + kk] * wv;
+            }
+
+            if (valid > 3)
+            {
+                a3 += x[x0 + (3 * k) + kk] * wv;
+            }
+        }
+
+        float b = biasType == WeightType.None ? 0f : WeightLoads.Load(bias, row, biasType);
+        Store(y, (t0 * n) + row, a0 + b, accumulate);
+        if (valid > 1)
+        {
+            Store(y, ((t0 + 1) * n) + row, a1 + b, accumulate);
+        }
+
+        if (valid > 2)
+        {
+            Store(y, ((t0 + 2) * n) + row, a2 + b, accumulate);
+        }
+
+        if (valid > 3)
+        {
+            Store(y, ((t0 + 3) * n) + row, a3 + b, accumulate);
+        }
+    }
+
     private static void Store(ArrayView<float> y, int index, float value, int accumulate)
     {
         y[index] = accumulate != 0 ? y[index] + value : value;

@@ -1,3 +1,5 @@
+using Memory.Inference.Decoding;
+
 namespace Memory.KvCache;
 
 /// <summary>The KV cache's tiers and codec levels (configuration section "KvCache").</summary>
@@ -42,8 +44,15 @@ public sealed class KvCacheOptions
     /// <summary>SQLite file for block metadata; when empty, Storage:SqlitePath (the embedded store's file).</summary>
     public string? MetadataSqlitePath { get; set; }
 
+    /// <summary>
+    /// Give every tenant its own block key space (no reuse across tenants). Off by default: blocks are shared by content,
+    /// which is what makes a common system prompt cheap, but a tenant could then tell from a fast first token that some
+    /// other tenant sent the same prefix.
+    /// </summary>
+    public bool IsolateTenants { get; set; }
+
     /// <summary>Where the codec's quantise kernels run: Auto (CUDA when present), Cuda or Cpu.</summary>
-    public string Accelerator { get; set; } = "Auto";
+    public AcceleratorPreference Accelerator { get; set; } = AcceleratorPreference.Auto;
 
     public IEnumerable<string> Validate()
     {
@@ -68,11 +77,6 @@ public sealed class KvCacheOptions
         if (RedisTtl <= TimeSpan.Zero)
         {
             yield return "KvCache:RedisTtl must be positive.";
-        }
-
-        if (!new[] { "Auto", "Cuda", "Cpu" }.Contains(Accelerator, StringComparer.OrdinalIgnoreCase))
-        {
-            yield return $"KvCache:Accelerator must be Auto, Cuda or Cpu (got {Accelerator}).";
         }
     }
 }

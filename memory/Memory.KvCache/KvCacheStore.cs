@@ -1,3 +1,4 @@
+using Memory.Inference.Serving;
 using Memory.KvCache.Blocks;
 using Memory.KvCache.Codec;
 using Memory.KvCache.Metadata;
@@ -11,9 +12,9 @@ namespace Memory.KvCache;
 /// on a hit, demoted from host memory to disk under pressure, each lower tier at its own codec level, with metadata
 /// (sizes, producer, last use, pins) in the foundation store. Every block read from a lower tier is decoded,
 /// checksum-verified and compared token by token with the prompt before it is used; a corrupt one is dropped from its
-/// tier and counts as a miss, so the caller recomputes it.
+/// tier and counts as a miss, so the caller recomputes it. Owns the Redis tier it is given (disposes it).
 /// </summary>
-public sealed class KvCacheStore
+public sealed class KvCacheStore : IDisposable
 {
     private readonly KvBlockCodec _codec;
     private readonly IKvMetadataStore _metadata;
@@ -23,6 +24,8 @@ public sealed class KvCacheStore
     private readonly RedisBlockTier? _redis;
     private readonly bool _diskWriteThrough;
     private readonly ILogger _logger;
+    private readonly SemaphoreSlim _initializeGate = new(1, 1);
+    private volatile bool _initialized;
     private long _lookups;
     private long _reused;
     private long _corrupt;
@@ -45,25 +48,54 @@ public sealed class KvCacheStore
 
     public KvBlockCodec Codec => _codec;
 
-    /// <summary>Creates the metadata table when missing and loads the pins.</summary>
+    /// <summary>
+    /// Creates the metadata tables when missing and loads the pins; idempotent. Hosts call it at start so a bad setting
+    /// stops them early; every other method also runs it on first use.
+    /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await _metadata.InitializeAsync(cancellationToken);
-        foreach (var key in await _metadata.PinnedKeysAsync(cancellationToken))
+        if (_initialized)
         {
-            if (BlockKey.TryParse(key, out var parsed))
+            return;
+        }
+
+        await _initializeGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized)
             {
-                _pins.Set(parsed, true);
+                return;
             }
+
+            await _metadata.InitializeAsync(cancellationToken);
+            foreach (var key in await _metadata.PinnedKeysAsync(cancellationToken))
+            {
+                if (BlockKey.TryParse(key, out var parsed))
+                {
+                    _pins.Set(parsed, true);
+                }
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initializeGate.Release();
         }
     }
 
-    /// <summary>Finds the longest run of cached blocks at the start of <paramref name="tokens"/> and holds them.</summary>
-    public async Task<KvPrefixLease> AcquirePrefixAsync(KvModel model, ReadOnlyMemory<int> tokens, CancellationToken cancellationToken)
+    /// <summary>Finds the longest run (at most <paramref name="maxBlocks"/>) of cached blocks at the start of <paramref name="tokens"/> and holds them.</summary>
+    public async Task<KvPrefixLease> AcquirePrefixAsync(KvModel model, ReadOnlyMemory<int> tokens, CancellationToken cancellationToken, int maxBlocks = int.MaxValue)
     {
+        await InitializeAsync(cancellationToken);
         ArgumentNullException.ThrowIfNull(model);
         Interlocked.Increment(ref _lookups);
         var keys = BlockKeyChain.Keys(tokens.Span, model, BlockSize);
+        if (keys.Count > maxBlocks)
+        {
+            keys = keys.Take(Math.Max(0, maxBlocks)).ToArray();
+        }
+
         var blocks = new List<KvBlock>();
         var sources = new List<string>();
         try
@@ -104,6 +136,7 @@ public sealed class KvCacheStore
     /// </summary>
     public async Task StoreAsync(IReadOnlyList<KvBlock> blocks, KvBlockOrigin origin, CancellationToken cancellationToken)
     {
+        await InitializeAsync(cancellationToken);
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(origin);
         foreach (var block in blocks)
@@ -137,30 +170,40 @@ public sealed class KvCacheStore
                 }
             }
 
-            await _metadata.RecordAsync(new KvBlockRecord(block.Key.Hex, block.Prefix.Hex, block.Model.Id, block.Tokens.Length, block.RawBytes, stored, origin.ConversationId, origin.SessionId), cancellationToken);
+            await _metadata.RecordAsync(new KvBlockRecord(block.Key.Hex, block.Prefix.Hex, block.Model.Id, block.Tokens.Length, block.RawBytes, stored, origin.Tenant, origin.ConversationId, origin.SessionId), cancellationToken);
             await DemoteAsync(_host.Add(block, acquire: false), cancellationToken);
         }
     }
 
-    /// <summary>Pins (or unpins) the full blocks of a prompt prefix so no tier evicts them.</summary>
-    public async Task<KvPinResult> PinAsync(KvModel model, ReadOnlyMemory<int> tokens, bool pinned, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pins (or unpins) the full blocks of a prompt prefix for <paramref name="tenant"/>, so no tier evicts them; also
+    /// blocks not computed yet, which are pinned when they are stored. A block stays pinned while any tenant pins it.
+    /// </summary>
+    public async Task<KvPinResult> PinAsync(string tenant, KvModel model, ReadOnlyMemory<int> tokens, bool pinned, CancellationToken cancellationToken)
     {
+        await InitializeAsync(cancellationToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentNullException.ThrowIfNull(model);
         var keys = BlockKeyChain.Keys(tokens.Span, model, BlockSize);
+        var hex = keys.Select(k => k.Hex).ToArray();
+        int stored = await _metadata.SetPinnedAsync(tenant, hex, pinned, cancellationToken);
+        var stillPinned = pinned ? hex.ToHashSet(StringComparer.Ordinal) : (await _metadata.StillPinnedAsync(hex, cancellationToken)).ToHashSet(StringComparer.Ordinal);
         foreach (var key in keys)
         {
-            _pins.Set(key, pinned);
+            _pins.Set(key, stillPinned.Contains(key.Hex));
         }
 
-        var hex = keys.Select(k => k.Hex).ToArray();
-        int stored = await _metadata.SetPinnedAsync(hex, pinned, cancellationToken);
         return new KvPinResult(keys.Count, stored, hex);
     }
 
-    /// <summary>Deletes every block of a model and/or conversation from every tier and the metadata; returns how many.</summary>
-    public async Task<int> DeleteAsync(string? modelId, string? conversationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the blocks of a model and/or conversation that <paramref name="tenant"/> produced (null: any tenant's,
+    /// for operators) from every tier and the metadata, except blocks another tenant pins; returns how many.
+    /// </summary>
+    public async Task<int> DeleteAsync(string? tenant, string? modelId, string? conversationId, CancellationToken cancellationToken)
     {
-        var keys = await _metadata.DeleteAsync(modelId, conversationId, cancellationToken);
+        await InitializeAsync(cancellationToken);
+        var keys = await _metadata.DeleteAsync(tenant, modelId, conversationId, cancellationToken);
         foreach (var hex in keys)
         {
             if (!BlockKey.TryParse(hex, out var key))
@@ -186,6 +229,7 @@ public sealed class KvCacheStore
 
     public async Task<KvCacheStats> StatsAsync(CancellationToken cancellationToken)
     {
+        await InitializeAsync(cancellationToken);
         var tiers = new List<KvTierStats> { _host.Stats() };
         tiers.Add(_disk?.Stats() ?? new KvTierStats("disk", KvTierStatus.Disabled, "-", 0, 0, 0, 0, 0));
         tiers.Add(_redis?.Stats() ?? new KvTierStats("redis", KvTierStatus.Disabled, "-", 0, 0, 0, 0, 0));
@@ -196,6 +240,7 @@ public sealed class KvCacheStore
     /// <summary>Writes every block held in host memory to the disk tier (at shutdown, or before a restart).</summary>
     public async Task<int> FlushToDiskAsync(CancellationToken cancellationToken)
     {
+        await InitializeAsync(cancellationToken);
         if (_disk is null)
         {
             return 0;
@@ -217,6 +262,12 @@ public sealed class KvCacheStore
         }
 
         return missing.Count;
+    }
+
+    public void Dispose()
+    {
+        _redis?.Dispose();
+        _initializeGate.Dispose();
     }
 
     /// <summary>Drops a block from host memory only (tests and benchmarks of the lower tiers).</summary>

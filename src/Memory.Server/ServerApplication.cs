@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Memory.Conversations;
+using Memory.Inference.Serving;
+using Memory.KvCache;
 using Memory.Server.Endpoints;
 using Memory.Server.Errors;
 using Memory.Server.Health;
@@ -62,6 +64,8 @@ internal static class ServerApplication
         services.AddMemoryStorage(configuration);
         services.AddConversationMemory(configuration);
         services.AddHostedService<StoreInitializer>();
+        services.AddKvCache(configuration);
+        services.AddLocalModel(configuration);
 
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -75,6 +79,7 @@ internal static class ServerApplication
         });
         services.AddExceptionHandler<DomainExceptionHandler>();
         services.AddExceptionHandler<ExtractionExceptionHandler>();
+        services.AddExceptionHandler<LocalModelExceptionHandler>();
 
         services.AddAuthentication(TenantClaims.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(TenantClaims.Scheme, null);
@@ -108,6 +113,8 @@ internal static class ServerApplication
         app.MapSearchEndpoints();
         app.MapResetEndpoints();
         app.MapExtractionEndpoints();
+        app.MapChatCompletionEndpoints();
+        app.MapKvEndpoints();
         app.MapHealthEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();

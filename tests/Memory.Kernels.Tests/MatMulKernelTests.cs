@@ -6,12 +6,18 @@ namespace Memory.Kernels.Tests;
 public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
 {
     [Theory]
-    [InlineData(WeightType.BFloat16, 1, false, false)]
-    [InlineData(WeightType.BFloat16, 7, true, false)]
-    [InlineData(WeightType.Float16, 5, true, true)]
-    [InlineData(WeightType.Float32, 9, false, true)]
-    public void Matches_a_double_precision_product_of_the_widened_weights(int type, int tokens, bool withBias, bool accumulate)
+    [InlineData(WeightType.BFloat16, 1, false, false, false)]
+    [InlineData(WeightType.BFloat16, 7, true, false, false)]
+    [InlineData(WeightType.Float16, 5, true, true, false)]
+    [InlineData(WeightType.Float32, 9, false, true, false)]
+    [InlineData(WeightType.BFloat16, 1, false, false, true)]
+    [InlineData(WeightType.BFloat16, 7, true, false, true)]
+    [InlineData(WeightType.Float16, 5, true, true, true)]
+    [InlineData(WeightType.Float32, 9, false, true, true)]
+    public void Matches_a_double_precision_product_of_the_widened_weights(int type, int tokens, bool withBias, bool accumulate, bool warpPerRow)
     {
+        var kernels = warpPerRow ? fixture.GroupedKernels : fixture.Kernels;
+        Assert.Equal(!warpPerRow, kernels.ThreadPerItem);
         const int n = 13, k = 37;
         var random = new Random(17 + type + tokens);
         var x = TestData.Floats(random, tokens * k);
@@ -24,7 +30,7 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
         using var bBuffer = fixture.Upload(bWords);
         using var yBuffer = fixture.Upload(initial);
         var biasView = withBias ? new WeightView(bBuffer.View, type) : new WeightView(default, WeightType.None);
-        fixture.Kernels.MatMul(xBuffer.View, new WeightView(wBuffer.View, type), biasView, yBuffer.View, tokens, n, k, accumulate);
+        kernels.MatMul(xBuffer.View, new WeightView(wBuffer.View, type), biasView, yBuffer.View, tokens, n, k, accumulate);
         var actual = fixture.Download(yBuffer, tokens * n);
 
         var expected = new double[tokens * n];

@@ -11,6 +11,9 @@ public interface IDecoder : IDisposable
 {
     ModelConfig Config { get; }
 
+    /// <summary>How many sequences and tokens fit in the decoder at once.</summary>
+    DecoderCapacity Capacity { get; }
+
     /// <summary>Opens a sequence with its own sampling settings; <paramref name="captureLogits"/> keeps host copies of its logits.</summary>
     DecoderSequence StartSequence(SamplingOptions sampling, bool captureLogits = false);
 

@@ -26,6 +26,7 @@ public sealed partial class LlamaDecoder
         var keys = new Half[(long)Config.NumLayers * layerLength];
         var values = new Half[keys.Length];
         int block = sequence.Blocks[blockIndex];
+        BindDevice();
         _kernels.Synchronize();
         for (int layer = 0; layer < Config.NumLayers; layer++)
         {
@@ -58,6 +59,7 @@ public sealed partial class LlamaDecoder
         try
         {
             _cache.Grow(sequence.Blocks, prefix.Count * _cache.BlockSize);
+            BindDevice();
             _kernels.Synchronize();
             for (int i = 0; i < prefix.Count; i++)
             {

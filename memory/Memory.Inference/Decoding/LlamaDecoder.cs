@@ -55,6 +55,12 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
 
     public int FreeKvBlocks => _cache.FreeBlocks;
 
+    public DecoderCapacity Capacity => new(
+        _cache.BlockSize,
+        _cache.BlockCount,
+        _maxSequences,
+        Math.Min(Config.MaxPositionEmbeddings, Config.SlidingWindow ?? int.MaxValue));
+
     /// <summary>Loads config.json and the safetensors weights of <see cref="DecoderOptions.ModelDirectory"/> onto the configured accelerator.</summary>
     public static LlamaDecoder Open(DecoderOptions options)
     {
@@ -192,14 +198,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         var weights = LlamaWeights.Load(accelerator, checkpoint, config);
         try
         {
-            var identity = new ModelIdentity(
-                WeightsFingerprint.Compute(Path.Combine(directory, "config.json"), checkpoint),
-                config.Architecture,
-                WeightsFingerprint.DTypes(checkpoint),
-                "float16",
-                config.NumLayers,
-                config.NumKvHeads,
-                config.HeadDim);
+            var identity = ModelIdentity.Of(Path.Combine(directory, "config.json"), config, checkpoint);
             return new LlamaDecoder(owned, accelerator, config, weights, identity, options);
         }
         catch
@@ -208,6 +207,12 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             throw;
         }
     }
+
+    /// <summary>
+    /// A CUDA context is current per thread, and callers (a generation loop, a test, a benchmark) may come from any
+    /// thread, one at a time; binding before device work makes that safe and costs one driver call.
+    /// </summary>
+    private void BindDevice() => _accelerator.Bind();
 
     private void CheckOpen(DecoderSequence sequence)
     {
@@ -232,6 +237,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
 
     private void Forward(List<BatchPart> parts, LogitsWanted wanted)
     {
+        BindDevice();
         var c = Config;
         int tokens = parts.Sum(p => p.Tokens.Length);
         foreach (var part in parts)

@@ -1,3 +1,6 @@
+using Memory.Inference.Models;
+using Memory.Inference.Safetensors;
+
 namespace Memory.Inference.Decoding;
 
 /// <summary>
@@ -23,6 +26,24 @@ public sealed record ModelIdentity(
 {
     /// <summary>Channels of one token's keys (or values) in one layer: <see cref="NumKvHeads"/> × <see cref="HeadDim"/>.</summary>
     public int KvDim => NumKvHeads * HeadDim;
+
+    /// <summary>The identity of a model directory without loading it onto an accelerator (reads and hashes the weights).</summary>
+    public static ModelIdentity Read(string directory)
+    {
+        string configPath = Path.Combine(directory, "config.json");
+        var config = ModelConfigReader.Read(configPath);
+        using var checkpoint = SafetensorsCheckpoint.Open(directory);
+        return Of(configPath, config, checkpoint);
+    }
+
+    internal static ModelIdentity Of(string configPath, ModelConfig config, SafetensorsCheckpoint checkpoint) => new(
+        Decoding.WeightsFingerprint.Compute(configPath, checkpoint),
+        config.Architecture,
+        Decoding.WeightsFingerprint.DTypes(checkpoint),
+        "float16",
+        config.NumLayers,
+        config.NumKvHeads,
+        config.HeadDim);
 
     /// <summary>A canonical one-line form of every field, for hashing into block keys.</summary>
     public string Key => $"{WeightsFingerprint}|{Architecture}|{WeightDType}|kv={KvDType}|L={NumLayers}|kvh={NumKvHeads}|hd={HeadDim}";

@@ -207,6 +207,8 @@ public sealed class KvBlockCodec
         var accelerator = _kernels.Accelerator;
         lock (_device)
         {
+            // Callers arrive on any thread, and a CUDA context is current per thread (the decoder's may be current here).
+            accelerator.Bind();
             using var x = accelerator.Allocate1D<ushort>(elements);
             long offset = 0;
             foreach (var item in items)
@@ -239,6 +241,7 @@ public sealed class KvBlockCodec
         var accelerator = _kernels.Accelerator;
         lock (_device)
         {
+            accelerator.Bind();
             using var anchorScales = accelerator.Allocate1D(planes.AnchorScales);
             using var anchorSymbols = accelerator.Allocate1D(planes.AnchorSymbols);
             using var deltaScales = accelerator.Allocate1D(planes.DeltaScales);

@@ -1,6 +1,6 @@
 namespace Memory.KvCache.Metadata;
 
-/// <summary>A metadata row: one stored block, who produced it, its sizes.</summary>
+/// <summary>A metadata row: one stored block, the tenant and conversation that produced it, its sizes.</summary>
 public sealed record KvBlockRecord(
     string BlockKey,
     string PrefixKey,
@@ -8,5 +8,6 @@ public sealed record KvBlockRecord(
     int Tokens,
     long RawBytes,
     long StoredBytes,
+    string Tenant,
     string? ConversationId,
     string? SessionId);

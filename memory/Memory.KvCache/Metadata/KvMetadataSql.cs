@@ -2,15 +2,15 @@ using System.Reflection;
 
 namespace Memory.KvCache.Metadata;
 
-/// <summary>The schema file shared with the server's migrator (migrations/0003_kv_cache.sql, embedded).</summary>
+/// <summary>The schema files shared with the server's migrator (migrations/0003_kv_cache.sql and 0005_kv_tenants.sql, embedded).</summary>
 internal static class KvMetadataSql
 {
-    public static string Schema { get; } = Read();
+    public static string Schema { get; } = Read("kv_cache.sql") + "\n" + Read("kv_tenants.sql");
 
-    private static string Read()
+    private static string Read(string name)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("kv_cache.sql")
-            ?? throw new InvalidOperationException("embedded resource kv_cache.sql is missing from Memory.KvCache");
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} is missing from Memory.KvCache");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

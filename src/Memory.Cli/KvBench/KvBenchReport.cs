@@ -1,0 +1,41 @@
+namespace Memory.Cli.KvBench;
+
+/// <summary>The JSON object <c>memory bench kv</c> prints last.</summary>
+internal sealed record KvBenchReport(
+    string Device,
+    string Model,
+    int BlockSize,
+    int Layers,
+    int KvDim,
+    KvPerplexityRun? Perplexity,
+    IReadOnlyList<KvLevelResult> Levels,
+    KvTtftResult? TimeToFirstToken);
+
+/// <summary>Perplexity on held-out text: exact KV for the whole window, against KV of the window's first half passed through a codec level.</summary>
+internal sealed record KvPerplexityRun(string Text, int Windows, int WindowTokens, int ContextTokens, int ScoredTokens, double ExactPerplexity);
+
+/// <summary>One codec level (or the 8-bit peer): size, error, throughput, and perplexity with its KV.</summary>
+internal sealed record KvLevelResult(
+    string Level,
+    double BitsPerElement,
+    double RatioVsFp16,
+    double RatioVsInt8,
+    double RelativeRmsError,
+    double MaxAbsError,
+    double? EncodeGBps,
+    double? DecodeGBps,
+    double Perplexity,
+    double PerplexityIncreasePercent);
+
+/// <summary>Time to the first token of a prompt: recomputed, its prefix from host memory, from compressed disk.</summary>
+internal sealed record KvTtftResult(
+    int ContextTokens,
+    int CachedTokens,
+    int Repeats,
+    double RecomputeMs,
+    double HostMs,
+    IReadOnlyList<KvDiskTtft> Disk,
+    double HostSpeedup);
+
+/// <summary>TTFT with the prefix read from the disk tier at one codec level (page cache dropped first when possible).</summary>
+internal sealed record KvDiskTtft(string Level, double Ms, double Speedup, bool PageCacheDropped, long BytesOnDisk);
