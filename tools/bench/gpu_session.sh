@@ -16,12 +16,12 @@ for part in "$@"; do
     decode)
       [ -s "$OUT/transformers.json" ] || [ -n "${DECODE_ARGS:-}" ] || time timeout 150 python3 tools/bench/bench_transformers.py --model "$model" --out "$OUT/transformers.json"
       peer=(); [ -s "$OUT/transformers.json" ] && peer=(--peer "$OUT/transformers.json")
-      time timeout 300 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" "${peer[@]}" --accelerator cuda ${DECODE_ARGS:-} --json | tee "$OUT/decode.log" | tail -1 > "$OUT/decode.json" ;;
+      time timeout 200 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" "${peer[@]}" --accelerator cuda ${DECODE_ARGS:-} --json | tee "$OUT/decode.log" | tail -1 > "$OUT/decode.json" ;;
     kv)
-      time timeout 300 dotnet .gpu/app/Memory.Cli/memory.dll bench kv --model models/demo --text .corpus/valid.txt --windows 16 \
+      time timeout 170 dotnet .gpu/app/Memory.Cli/memory.dll bench kv --model models/demo --text .corpus/valid.txt --windows 8 \
         --window 2048 --ttft-context 2047 --drop-page-cache --accelerator cuda --json | tee "$OUT/kv.log" | tail -1 > "$OUT/kv.json"
       # Time to first token at 16K needs a model with that many positions: the 0.5B model, random tokens.
-      time timeout 200 dotnet .gpu/app/Memory.Cli/memory.dll bench kv --model "$model" --ttft-context 16384 --windows 0 \
+      time timeout 90 dotnet .gpu/app/Memory.Cli/memory.dll bench kv --model "$model" --ttft-context 16384 --windows 0 \
         --drop-page-cache --accelerator cuda --json | tee "$OUT/kv-ttft-16k.log" | tail -1 > "$OUT/kv-ttft-16k.json" ;;
     *) echo "unknown part $part (decode | kv)"; exit 2 ;;
   esac

@@ -45,12 +45,15 @@ internal static class DecodeBenchCommand
             // Stages go to stderr as they finish (a bench run takes minutes; stdout carries the report alone).
             var clock = Stopwatch.StartNew();
             var progress = new Progress<string>(stage => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,7:0.0} s] {stage}"));
-            int maxTokens = (contextList.Max() + stepCount + 2) * batchList.Max();
+            // Sequences take whole blocks: room for the largest batch at the longest context, each rounded up to blocks.
+            const int blockSize = 256;
+            int blocksPerSequence = (contextList.Max() + stepCount + 2 + blockSize - 1) / blockSize;
+            int maxTokens = blocksPerSequence * blockSize * batchList.Max();
             using var decoder = LlamaDecoder.Open(new DecoderOptions
             {
                 ModelDirectory = parse.GetValue(model),
                 Accelerator = parse.GetValue(accelerator),
-                KvBlockSize = 256,
+                KvBlockSize = blockSize,
                 KvCacheTokens = maxTokens + 512,
                 MaxBatchTokens = 512,
                 MaxSequences = batchList.Max() + 2,
