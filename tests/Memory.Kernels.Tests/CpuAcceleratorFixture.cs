@@ -28,8 +28,11 @@ public sealed class CpuAcceleratorFixture : IDisposable
         }
 
         Kernels = new DecoderKernels(Accelerator, threadPerItem: true);
-        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false);
+        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false, attentionSplitKeys: SplitKeys);
     }
+
+    /// <summary>Keys per split of <see cref="GroupedKernels"/>' attention: small, so short test contexts take the split path.</summary>
+    public const int SplitKeys = 8;
 
     public Context Context { get; }
 
