@@ -35,17 +35,19 @@ public sealed class DecoderKernels : IDisposable
     /// </param>
     /// <param name="attentionSplitKeys">
     /// Keys per group of the split attention (<see cref="PagedAttentionKernel"/>); contexts longer than twice this are
-    /// split. Tests make it small to check the split path on short contexts.
+    /// split. By default one tile of the attention group: each group then walks a single tile, so a step's latency no
+    /// longer grows with the context while there are SMs to spread the splits over. Tests make it small to check the
+    /// split path on short contexts.
     /// </param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int attentionSplitKeys = 256)
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentOutOfRangeException.ThrowIfLessThan(attentionSplitKeys, 1);
         _accelerator = accelerator;
-        AttentionSplitKeys = attentionSplitKeys;
         ThreadPerItem = threadPerItem ?? accelerator.AcceleratorType == AcceleratorType.CPU;
         GroupSize = ChooseGroupSize(accelerator, KernelLimits.MaxGroupSize);
         AttentionGroupSize = ChooseGroupSize(accelerator, 128);
+        AttentionSplitKeys = attentionSplitKeys ?? AttentionGroupSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(AttentionSplitKeys, 1, nameof(attentionSplitKeys));
         _noWeights = accelerator.Allocate1D<ushort>(1);
         _noRows = accelerator.Allocate1D<int>(1);
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);

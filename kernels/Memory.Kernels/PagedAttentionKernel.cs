@@ -85,11 +85,23 @@ public static class PagedAttentionKernel
             {
                 int slot = (blockTable[tableOffset + (j / blockSize)] * blockSize) + (j % blockSize);
                 int kb = (slot * kvDim) + headOffset;
-                s = 0f;
-                for (int d = 0; d < headDim; d++)
+                // Four independent sums: the key's loads can be in flight together instead of one per dependent add.
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                int d = 0;
+                for (; d + 3 < headDim; d += 4)
                 {
-                    s += qs[d] * (float)kCache[kb + d];
+                    s0 += qs[d] * (float)kCache[kb + d];
+                    s1 += qs[d + 1] * (float)kCache[kb + d + 1];
+                    s2 += qs[d + 2] * (float)kCache[kb + d + 2];
+                    s3 += qs[d + 3] * (float)kCache[kb + d + 3];
                 }
+
+                for (; d < headDim; d++)
+                {
+                    s0 += qs[d] * (float)kCache[kb + d];
+                }
+
+                s = (s0 + s1) + (s2 + s3);
             }
 
             float mNew = MathF.Max(m, GroupReductions.Max(s, scratch));
