@@ -76,7 +76,12 @@ public static class PagedAttentionKernel
         float m = float.NegativeInfinity;
         float l = 0f;
         float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
-        int d0 = tid, d1 = tid + g, d2 = tid + (2 * g), d3 = tid + (3 * g);
+        // A head narrower than half the group would leave most threads idle while values are summed: then `lanes`
+        // threads share each dimension, each taking every lanes-th key of a tile, and are added up at the end.
+        int lanes = headDim <= g / 2 ? g / headDim : 1;
+        int lane = lanes > 1 ? tid / headDim : 0;
+        int d0 = lanes == 1 ? tid : (lane < lanes ? tid % headDim : headDim);
+        int d1 = d0 + g, d2 = d0 + (2 * g), d3 = d0 + (3 * g);
         for (int tile = begin; tile < count; tile += g)
         {
             int j = tile + tid;
@@ -115,7 +120,7 @@ public static class PagedAttentionKernel
             acc2 *= correction;
             acc3 *= correction;
             int inTile = Math.Min(g, count - tile);
-            for (int jj = 0; jj < inTile; jj++)
+            for (int jj = lane; jj < inTile; jj += lanes)
             {
                 int position = tile + jj;
                 int slot = (blockTable[tableOffset + (position / blockSize)] * blockSize) + (position % blockSize);
@@ -144,6 +149,24 @@ public static class PagedAttentionKernel
 
             m = mNew;
             Group.Barrier();
+        }
+
+        if (lanes > 1)
+        {
+            // The loop ended on a barrier, so the tile's probabilities in ps are no longer needed.
+            ps[tid] = acc0;
+            Group.Barrier();
+            if (lane == 0)
+            {
+                for (int r = 1; r < lanes; r++)
+                {
+                    acc0 += ps[(r * headDim) + tid];
+                }
+            }
+            else
+            {
+                d0 = headDim;
+            }
         }
 
         var target = output;
