@@ -3,38 +3,15 @@ using ILGPU;
 namespace Memory.Kernels;
 
 /// <summary>
-/// The inverse of <see cref="KvQuantizeKernel"/>: x = anchor (anchor tokens) or anchor + symbol · scale (the others),
-/// written back as fp16 bits rounded to nearest even.
+/// The inverse of <see cref="KvQuantizeKernel.Quantize"/>: x = q · steps[slice], written back as fp16 bits rounded to
+/// nearest even.
 /// </summary>
 public static class KvDequantizeKernel
 {
     /// <summary>One index per (slice, token, channel).</summary>
-    public static void Run(
-        Index1D index,
-        ArrayView<short> anchorSymbols,
-        ArrayView<float> anchorScales,
-        ArrayView<short> deltaSymbols,
-        ArrayView<float> deltaScales,
-        ArrayView<ushort> x,
-        int tokens,
-        int channels,
-        int groupSize,
-        int perChannel)
+    public static void Run(Index1D index, ArrayView<short> q, ArrayView<float> steps, ArrayView<ushort> x, int sliceElements)
     {
-        int groups = (tokens + groupSize - 1) / groupSize;
-        int channel = index % channels;
-        int token = (index / channels) % tokens;
-        int slice = index / (channels * tokens);
-        int group = token / groupSize;
-        float anchorScale = anchorScales[perChannel != 0 ? (slice * channels) + channel : (slice * groups) + group];
-        float value = anchorSymbols[(((long)slice * groups) + group) * channels + channel] * anchorScale;
-        if (token % groupSize != 0)
-        {
-            float deltaScale = deltaScales[perChannel != 0 ? (slice * channels) + channel : (slice * tokens) + token];
-            value += deltaSymbols[index] * deltaScale;
-        }
-
-        x[index] = FloatToHalf(value);
+        x[index] = FloatToHalf(q[index] * steps[index / sliceElements]);
     }
 
     /// <summary>fp32 to IEEE binary16 bits, round to nearest even, overflow to infinity, NaN kept (quiet).</summary>

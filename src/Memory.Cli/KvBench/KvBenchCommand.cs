@@ -28,11 +28,12 @@ internal static class KvBenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Runs per time-to-first-token figure (the median is reported).", DefaultValueFactory = _ => 3 };
         var diskLevels = new Option<string>("--disk-levels") { Description = "Codec levels of the disk tier to time.", DefaultValueFactory = _ => "lossless,balanced" };
         var dropCache = new Option<bool>("--drop-page-cache") { Description = "Drop Linux's page cache before each disk read (root only)." };
+        var presets = new Option<string?>("--presets") { Description = "Extra quantised levels to measure, 'NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST;…' (relative steps of the first and last layer)." };
         var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
 
         var command = new Command("kv", "KV codec size, quality and speed; time to first token from each tier.")
         {
-            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, accelerator,
+            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, presets, accelerator,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -73,7 +74,7 @@ internal static class KvBenchCommand
             using var codecAccelerator = new KvCodecAccelerator(parse.GetValue(accelerator));
             var progress = ProgressDisplay.Enabled ? new Progress<string>(stage => AnsiConsole.MarkupLineInterpolated($"[grey]{stage}[/]")) : null;
 
-            var (run, results) = new KvCodecBenchmark(decoder, codecAccelerator.Codec).Run(tokens, Path.GetFileName(parse.GetValue(text)!), parse.GetValue(windows), windowTokens, progress, ct);
+            var (run, results) = new KvCodecBenchmark(decoder, codecAccelerator.Codec, ParsePresets(parse.GetValue(presets))).Run(tokens, Path.GetFileName(parse.GetValue(text)!), parse.GetValue(windows), windowTokens, progress, ct);
             KvTtftResult? ttftResult = null;
             if (ttft > 0)
             {
@@ -127,6 +128,36 @@ internal static class KvBenchCommand
             string disk = string.Join(", ", t.Disk.Select(d => $"disk {d.Level} {d.Ms} ms ({d.Speedup}×)"));
             AnsiConsole.MarkupLineInterpolated($"TTFT at {t.ContextTokens} tokens: recompute {t.RecomputeMs} ms, host {t.HostMs} ms ({t.HostSpeedup}×), {disk}");
         }
+    }
+
+    /// <summary>Parses --presets: 'NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST' entries separated by ';'.</summary>
+    private static List<KvCodecPreset> ParsePresets(string? spec)
+    {
+        var result = new List<KvCodecPreset>();
+        foreach (var entry in (spec ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = entry.Split('=', 2);
+            var steps = parts.Length == 2 ? parts[1].Split(',') : [];
+            if (steps.Length != 4 || KvCodecPreset.All.Any(p => p.Name == parts[0]) || result.Any(p => p.Name == parts[0]) || parts[0] == "int8")
+            {
+                throw new CliFailureException($"--presets: '{entry}' is not NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST with a new name");
+            }
+
+            var values = steps.Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : double.NaN).ToArray();
+            var preset = new KvCodecPreset { Name = parts[0], KeyStepFirst = values[0], KeyStepLast = values[1], ValueStepFirst = values[2], ValueStepLast = values[3] };
+            try
+            {
+                preset.Validate();
+            }
+            catch (ArgumentException exception)
+            {
+                throw new CliFailureException($"--presets: {exception.Message}");
+            }
+
+            result.Add(preset);
+        }
+
+        return result;
     }
 
     private static string F(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-";
