@@ -4,15 +4,18 @@ namespace Memory.Kernels;
 
 /// <summary>
 /// The inverse of <see cref="KvQuantizeKernel.Quantize"/>: x = q · steps[slice], written back as fp16 bits rounded to
-/// nearest even.
+/// nearest even and saturated to the largest finite half.
 /// </summary>
 public static class KvDequantizeKernel
 {
     /// <summary>One index per (slice, token, channel).</summary>
     public static void Run(Index1D index, ArrayView<short> q, ArrayView<float> steps, ArrayView<ushort> x, int sliceElements)
     {
-        x[index] = FloatToHalf(q[index] * steps[index / sliceElements]);
+        x[index] = GridToHalf(q[index], steps[index / sliceElements]);
     }
+
+    /// <summary>fp16 bits of q · step, saturated to ±65504 (a grid point past the largest half rounds to it, not to infinity).</summary>
+    public static ushort GridToHalf(short q, float step) => FloatToHalf(MathF.Max(-65504f, MathF.Min(65504f, q * step)));
 
     /// <summary>fp32 to IEEE binary16 bits, round to nearest even, overflow to infinity, NaN kept (quiet).</summary>
     public static ushort FloatToHalf(float value)

@@ -19,7 +19,7 @@ internal static class LosslessPlaneCoder
 {
     public const byte RawKind = 0;
     public const byte CodedKind = 2;
-    private const int TableBits = 12;
+    private const int TableBits = Rans.ScaleBits;
 
     public static byte[] Encode(ReadOnlySpan<ushort> plane, int tokens, int channels)
     {
@@ -35,17 +35,30 @@ internal static class LosslessPlaneCoder
         }
 
         int transform = Entropy(xored) < Entropy(plain) ? 1 : 0;
-        var counts = transform == 1 ? xored : plain;
-        var frequencies = Normalise(counts);
-        var model = RansModel.FromFrequencies(Array.ConvertAll(frequencies, f => f << (RansModel.ScaleBits - TableBits)));
-        var symbols = new short[plane.Length];
-        for (int i = 0; i < plane.Length; i++)
+        var frequencies = Normalise(transform == 1 ? xored : plain);
+        var symbols = new Rans.EncSymbol[256];
+        uint start = 0;
+        for (int v = 0; v < 256; v++)
         {
-            int hi = plane[i] >> 8;
-            symbols[i] = (short)(transform == 1 && i >= channels ? hi ^ (plane[i - channels] >> 8) : hi);
+            symbols[v] = new Rans.EncSymbol(start, frequencies[v]);
+            start += frequencies[v];
         }
 
-        var payload = RansCoder.Encode(symbols, 0, [model]);
+        var buffer = new byte[(plane.Length * 2) + 8];
+        int p = buffer.Length;
+        uint x = Rans.LowerBound;
+        for (int i = plane.Length - 1; i >= 0; i--)
+        {
+            int hi = plane[i] >> 8;
+            if (transform == 1 && i >= channels)
+            {
+                hi ^= plane[i - channels] >> 8;
+            }
+
+            Rans.Put(ref x, buffer, ref p, in symbols[hi]);
+        }
+
+        var payload = Rans.Finish(x, buffer, p);
         var writer = new BitstreamWriter(payload.Length + plane.Length + 600);
         writer.U8(CodedKind);
         writer.U8((byte)transform);
@@ -107,7 +120,7 @@ internal static class LosslessPlaneCoder
             throw new KvCodecException(KvCodecError.Malformed, $"high-byte transform {transform} is unknown");
         }
 
-        var model = ReadTable(ref reader);
+        var frequencies = ReadTable(ref reader);
         int length = reader.VarLength("lossless payload length", reader.Remaining);
         var payload = reader.Take(length, "lossless payload");
         var low = reader.Take(plane.Length, "low bytes");
@@ -116,11 +129,22 @@ internal static class LosslessPlaneCoder
             throw new KvCodecException(KvCodecError.Malformed, "bytes after a lossless section");
         }
 
-        var symbols = new short[plane.Length];
-        RansCoder.Decode(payload, 0, [model], symbols);
+        var starts = new uint[256];
+        var slots = new byte[Rans.Total];
+        uint start = 0;
+        for (int v = 0; v < 256; v++)
+        {
+            starts[v] = start;
+            slots.AsSpan((int)start, (int)frequencies[v]).Fill((byte)v);
+            start += frequencies[v];
+        }
+
+        uint x = Rans.Start(payload, out int p);
         for (int i = 0; i < plane.Length; i++)
         {
-            int hi = symbols[i];
+            uint slot = x & Rans.SlotMask;
+            int hi = slots[slot];
+            Rans.Advance(ref x, slot, starts[hi], frequencies[hi], payload, ref p);
             if (transform == 1 && i >= channels)
             {
                 hi ^= plane[i - channels] >> 8;
@@ -128,6 +152,8 @@ internal static class LosslessPlaneCoder
 
             plane[i] = (ushort)((hi << 8) | low[i]);
         }
+
+        Rans.End(x, p, payload, "lossless payload");
     }
 
     private static byte[] Raw(ReadOnlySpan<ushort> plane)
@@ -194,7 +220,7 @@ internal static class LosslessPlaneCoder
         return frequencies;
     }
 
-    private static RansModel ReadTable(ref BitstreamReader reader)
+    private static uint[] ReadTable(ref BitstreamReader reader)
     {
         int present = reader.U8("table size") + 1;
         var frequencies = new uint[256];
@@ -218,11 +244,6 @@ internal static class LosslessPlaneCoder
             throw new KvCodecException(KvCodecError.Malformed, $"byte table frequencies sum to {sum}, not {1 << TableBits}");
         }
 
-        for (int s = 0; s < 256; s++)
-        {
-            frequencies[s] <<= RansModel.ScaleBits - TableBits;
-        }
-
-        return RansModel.FromFrequencies(frequencies);
+        return frequencies;
     }
 }

@@ -99,7 +99,7 @@ internal static class PlaneQuantizer
     {
         for (int i = 0; i < q.Length; i++)
         {
-            x[i] = KvDequantizeKernel.FloatToHalf(q[i] * step);
+            x[i] = KvDequantizeKernel.GridToHalf(q[i], step);
         }
     }
 

@@ -1,28 +1,24 @@
-using System.Buffers.Binary;
-
 namespace Memory.KvCache.Codec;
 
 /// <summary>
 /// Entropy coding of one quantised [tokens, channels] plane (one layer's keys or values of one block): integers
 /// q = round(x / step) on one uniform grid. Each channel predicts q from its own earlier tokens with one of three
-/// integer predictors chosen by the encoder (none, the previous token, the running mean), so prediction is exact
-/// on every device; the residuals are rANS-coded with <see cref="ResidualModels"/>, the class of each residual
-/// picked from a running estimate of its channel's magnitudes. The channels are dealt to independent lanes
-/// (channel c to lane c mod lanes), each its own rANS stream, so a decoder can run lanes in parallel.
+/// integer predictors chosen by the encoder (none; the previous token; a running mean, a fixed-point moving average
+/// that starts as the plain mean), so prediction is exact on every device. The residuals are rANS-coded with
+/// <see cref="ResidualModels"/>, each residual's class picked from a running estimate of its channel's magnitudes
+/// (first tokens: of the lane's previous first tokens). The channels are dealt to independent lanes (channel c to
+/// lane c mod lanes, each channel's tokens in order), each its own rANS stream, so a decoder can run lanes in parallel.
 /// <code>
-/// u8 kind (1) · u16 step (bfloat16) · u8 lanes · predictors (2 bits a channel) · u16 first-token estimate ·
-/// u16 estimate · lanes × LEB128 lane length · lane streams (u32 state, then renormalisation bytes)
+/// u8 kind (1) · u16 step (bfloat16) · u8 lanes · predictors (2 bits a channel, low bits first) ·
+/// u16 first-token estimate · u16 estimate · lanes × LEB128 lane length · lane streams (u32 state, then bytes)
 /// </code>
 /// </summary>
 internal static class QuantizedPlaneCoder
 {
     public const byte Kind = 1;
-    public const int MaxMagnitude = 16383;
+    public const int MaxMagnitude = Kernels.KvQuantizeKernel.MaxMagnitude;
     public const int MaxLanes = 16;
     private const int SymbolsPerLane = 4096;
-    private const uint LowerBound = 1u << 23;
-    private const int Scale = ResidualModels.ScaleBits;
-    private const uint SlotMask = ResidualModels.Total - 1;
 
     private const byte PredictZero = 0;
     private const byte PredictPrevious = 1;
@@ -32,8 +28,7 @@ internal static class QuantizedPlaneCoder
     public static byte[] Encode(ReadOnlySpan<short> q, int tokens, int channels, ushort stepBits)
     {
         int lanes = LaneCount(tokens, channels);
-        var modes = ChoosePredictors(q, tokens, channels);
-        InitialEstimates(q, modes, tokens, channels, out int firstEstimate, out int estimate);
+        var modes = ChoosePredictors(q, tokens, channels, out int firstEstimate, out int estimate);
         var payloads = new byte[lanes][];
         for (int lane = 0; lane < lanes; lane++)
         {
@@ -98,6 +93,11 @@ internal static class QuantizedPlaneCoder
             }
         }
 
+        if ((channels & 3) != 0 && (packed[^1] >> (2 * (channels & 3))) != 0)
+        {
+            throw new KvCodecException(KvCodecError.Malformed, "padding bits after the last predictor are set");
+        }
+
         int firstEstimate = reader.U16("first-token estimate");
         int estimate = reader.U16("estimate");
         Span<int> lengths = stackalloc int[lanes];
@@ -124,253 +124,223 @@ internal static class QuantizedPlaneCoder
     /// <summary>Lanes for a plane: enough symbols in each that its 4-byte final state and length stay negligible.</summary>
     public static int LaneCount(int tokens, int channels) => Math.Clamp(tokens * channels / SymbolsPerLane, 1, Math.Min(MaxLanes, channels));
 
-    private static byte[] ChoosePredictors(ReadOnlySpan<short> q, int tokens, int channels)
+    /// <summary>The running mean after <paramref name="t"/> earlier values (fixed point, 8 fraction bits) takes in <paramref name="value"/>.</summary>
+    private static int UpdateMean(int mean, int value, int t) => t == 0 ? value << 8 : mean + (((value << 8) - mean) >> MeanShift(t));
+
+    /// <summary>Weight 1/2, 1/4, 1/4, then 1/8 for each new value: the plain mean at first, then a moving average.</summary>
+    private static int MeanShift(int t) => t switch { 1 => 1, 2 or 3 => 2, _ => 3 };
+
+    private static int MeanPrediction(int mean) => (mean + 128) >> 8;
+
+    /// <summary>Per channel the predictor with the smallest sum of |residual|; the initial estimates from those sums.</summary>
+    private static byte[] ChoosePredictors(ReadOnlySpan<short> q, int tokens, int channels, out int firstEstimate, out int estimate)
     {
-        var modes = new byte[channels];
-        for (int c = 0; c < channels; c++)
-        {
-            long zero = 0, previous = 0, mean = 0, sum = q[c];
-            for (int t = 1; t < tokens; t++)
-            {
-                int value = q[(t * channels) + c];
-                zero += Math.Abs(value);
-                previous += Math.Abs(value - q[((t - 1) * channels) + c]);
-                mean += Math.Abs(value - MeanPrediction(sum, t));
-                sum += value;
-            }
-
-            modes[c] = previous < zero && previous <= mean ? PredictPrevious : mean < zero ? PredictMean : PredictZero;
-        }
-
-        return modes;
-    }
-
-    private static void InitialEstimates(ReadOnlySpan<short> q, byte[] modes, int tokens, int channels, out int firstEstimate, out int estimate)
-    {
-        long first = 0, rest = 0;
+        var zero = new long[channels];
+        var previous = new long[channels];
+        var mean = new long[channels];
+        var means = new int[channels];
+        long first = 0;
         for (int c = 0; c < channels; c++)
         {
             first += Math.Abs((int)q[c]);
-            long sum = q[c];
-            for (int t = 1; t < tokens; t++)
+            means[c] = UpdateMean(0, q[c], 0);
+        }
+
+        for (int t = 1; t < tokens; t++)
+        {
+            var row = q.Slice(t * channels, channels);
+            var above = q.Slice((t - 1) * channels, channels);
+            for (int c = 0; c < channels; c++)
             {
-                int value = q[(t * channels) + c];
-                rest += Math.Abs(value - Prediction(modes[c], t, q[((t - 1) * channels) + c], sum));
-                sum += value;
+                int value = row[c];
+                zero[c] += Math.Abs(value);
+                previous[c] += Math.Abs(value - above[c]);
+                mean[c] += Math.Abs(value - MeanPrediction(means[c]));
+                means[c] = UpdateMean(means[c], value, t);
             }
+        }
+
+        var modes = new byte[channels];
+        long rest = 0;
+        for (int c = 0; c < channels; c++)
+        {
+            modes[c] = previous[c] < zero[c] && previous[c] <= mean[c] ? PredictPrevious : mean[c] < zero[c] ? PredictMean : PredictZero;
+            rest += modes[c] switch { PredictPrevious => previous[c], PredictMean => mean[c], _ => zero[c] };
         }
 
         firstEstimate = (int)Math.Min(ResidualModels.EstimateCap, first * 16 / channels);
         estimate = tokens > 1 ? (int)Math.Min(ResidualModels.EstimateCap, rest * 16 / ((long)(tokens - 1) * channels)) : 0;
+        return modes;
     }
 
-    private static int Prediction(byte mode, int t, int previous, long sum) => t == 0 ? 0 : mode switch
-    {
-        PredictPrevious => previous,
-        PredictMean => MeanPrediction(sum, t),
-        _ => 0,
-    };
-
-    /// <summary>round(sum / count), halves away from minus infinity, in integers.</summary>
-    private static int MeanPrediction(long sum, int count)
-    {
-        long n = (2 * sum) + count;
-        long d = 2L * count;
-        long quotient = n / d;
-        return (int)(n % d != 0 && n < 0 ? quotient - 1 : quotient);
-    }
-
-    private static byte[] EncodeLane(ReadOnlySpan<short> q, byte[] modes, int tokens, int channels, int lane, int lanes, int firstEstimate, int estimate)
+    private static unsafe byte[] EncodeLane(ReadOnlySpan<short> q, byte[] modes, int tokens, int channels, int lane, int lanes, int firstEstimate, int estimate)
     {
         int width = ((channels - lane - 1) / lanes) + 1;
-        var estimates = new int[width];
-        var sums = new long[width];
-        Array.Fill(estimates, estimate);
-        long symbols = (long)tokens * width;
-        var entries = new uint[symbols * 3];
+        // Forward pass: each residual's class depends on what came before; entries are model symbols (≥ 0) or uniform bit chunks (< 0).
+        var entries = GC.AllocateUninitializedArray<int>(tokens * width * 3);
         int count = 0;
         int first = firstEstimate;
-        for (int t = 0; t < tokens; t++)
-        {
-            int row = t * channels;
-            for (int i = 0, c = lane; i < width; i++, c += lanes)
-            {
-                int value = q[row + c];
-                int pred = 0;
-                if (t > 0)
-                {
-                    pred = modes[c] switch
-                    {
-                        PredictPrevious => q[row - channels + c],
-                        PredictMean => MeanPrediction(sums[i], t),
-                        _ => 0,
-                    };
-                }
-
-                sums[i] += value;
-                int s = value - pred;
-                uint u = (uint)((s << 1) ^ (s >> 31));
-                int cls;
-                if (t == 0)
-                {
-                    cls = ResidualModels.ClassOf(first);
-                    first = ResidualModels.Update(first, Math.Abs(s));
-                }
-                else
-                {
-                    cls = ResidualModels.ClassOf(estimates[i]);
-                    estimates[i] = ResidualModels.Update(estimates[i], Math.Abs(s));
-                }
-
-                int token = u < ResidualModels.DirectTokens ? (int)u : ResidualModels.TokenOfBits(32 - System.Numerics.BitOperations.LeadingZeroCount(u));
-                int index = (cls * ResidualModels.Tokens) + token;
-                entries[count++] = ResidualModels.Starts[index] | ((uint)ResidualModels.Frequencies[index] << 16);
-                if (token >= ResidualModels.DirectTokens)
-                {
-                    int raw = ResidualModels.BitsOfToken(token) - 1;
-                    uint bits = u & ((1u << raw) - 1);
-                    int low = Math.Min(raw, 8);
-                    entries[count++] = Uniform(bits & ((1u << low) - 1), low);
-                    if (raw > 8)
-                    {
-                        entries[count++] = Uniform(bits >> 8, raw - 8);
-                    }
-                }
-            }
-        }
-
-        var buffer = new byte[(count * 2) + 8];
+        var buffer = GC.AllocateUninitializedArray<byte>((entries.Length * 2) + 8);
         int p = buffer.Length;
-        uint x = LowerBound;
-        for (int e = count - 1; e >= 0; e--)
+        uint x = Rans.LowerBound;
+        fixed (short* input = q)
+        fixed (int* entry = entries)
+        fixed (byte* classes = ResidualModels.ClassTable)
+        fixed (Rans.EncSymbol* symbols = ResidualModels.EncSymbols)
+        fixed (byte* output = buffer)
         {
-            uint start = entries[e] & 0xFFFF;
-            uint frequency = entries[e] >> 16;
-            uint max = ((LowerBound >> Scale) << 8) * frequency;
-            while (x >= max)
+            for (int c = lane; c < channels; c += lanes)
             {
-                buffer[--p] = (byte)x;
-                x >>= 8;
-            }
-
-            x = ((x / frequency) << Scale) + (x % frequency) + start;
-        }
-
-        p -= 4;
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(p), x);
-        return buffer.AsSpan(p).ToArray();
-    }
-
-    private static uint Uniform(uint bits, int count)
-    {
-        int shift = Scale - count;
-        return (bits << shift) | (1u << (16 + shift));
-    }
-
-    private static void DecodeLane(ReadOnlySpan<byte> data, byte[] modes, int tokens, int channels, int lane, int lanes, int firstEstimate, int estimate, Span<short> q)
-    {
-        if (data.Length < 4)
-        {
-            throw new KvCodecException(KvCodecError.Truncated, $"lane of {data.Length} bytes has no rANS state");
-        }
-
-        int width = ((channels - lane - 1) / lanes) + 1;
-        var estimates = new int[width];
-        var sums = new long[width];
-        Array.Fill(estimates, estimate);
-        var frequencies = ResidualModels.Frequencies;
-        var starts = ResidualModels.Starts;
-        var slots = ResidualModels.SlotTokens;
-        uint x = BinaryPrimitives.ReadUInt32LittleEndian(data);
-        int p = 4;
-        int first = firstEstimate;
-        for (int t = 0; t < tokens; t++)
-        {
-            int row = t * channels;
-            for (int i = 0, c = lane; i < width; i++, c += lanes)
-            {
-                int cls = ResidualModels.ClassOf(t == 0 ? first : estimates[i]);
-                uint slot = x & SlotMask;
-                int token = slots[(cls << Scale) + (int)slot];
-                int index = (cls * ResidualModels.Tokens) + token;
-                x = (frequencies[index] * (x >> Scale)) + slot - starts[index];
-                while (x < LowerBound)
+                byte mode = modes[c];
+                int running = estimate, mean = 0, previous = 0;
+                short* column = input + c;
+                for (int t = 0; t < tokens; t++)
                 {
-                    if (p >= data.Length)
+                    int value = column[t * channels];
+                    int pred = t == 0 ? 0 : mode switch
                     {
-                        throw new KvCodecException(KvCodecError.Truncated, $"lane ended at token {t} of {tokens}");
-                    }
-
-                    x = (x << 8) | data[p++];
-                }
-
-                uint u = (uint)token;
-                if (token >= ResidualModels.DirectTokens)
-                {
-                    int raw = ResidualModels.BitsOfToken(token) - 1;
-                    int low = Math.Min(raw, 8);
-                    uint bits = ReadUniform(ref x, low, data, ref p);
-                    if (raw > 8)
-                    {
-                        bits |= ReadUniform(ref x, raw - 8, data, ref p) << 8;
-                    }
-
-                    u = (1u << raw) | bits;
-                }
-
-                int s = (int)(u >> 1) ^ -(int)(u & 1);
-                int pred = 0;
-                if (t > 0)
-                {
-                    pred = modes[c] switch
-                    {
-                        PredictPrevious => q[row - channels + c],
-                        PredictMean => MeanPrediction(sums[i], t),
+                        PredictPrevious => previous,
+                        PredictMean => MeanPrediction(mean),
                         _ => 0,
                     };
-                }
+                    mean = UpdateMean(mean, value, t);
+                    previous = value;
+                    int s = value - pred;
+                    uint u = (uint)((s << 1) ^ (s >> 31));
+                    int magnitude = s < 0 ? -s : s;
+                    int cls;
+                    if (t == 0)
+                    {
+                        cls = classes[first];
+                        first = ResidualModels.Update(first, magnitude);
+                    }
+                    else
+                    {
+                        cls = classes[running];
+                        running = ResidualModels.Update(running, magnitude);
+                    }
 
-                int value = pred + s;
-                if (value is < -MaxMagnitude or > MaxMagnitude)
-                {
-                    throw new KvCodecException(KvCodecError.Malformed, $"quantised value {value} at token {t}, channel {c} is out of range");
-                }
+                    if (u < ResidualModels.DirectTokens)
+                    {
+                        entry[count++] = (cls * ResidualModels.Tokens) + (int)u;
+                        continue;
+                    }
 
-                q[row + c] = (short)value;
-                sums[i] += value;
-                if (t == 0)
+                    int bits = 32 - System.Numerics.BitOperations.LeadingZeroCount(u);
+                    entry[count++] = (cls * ResidualModels.Tokens) + ResidualModels.TokenOfBits(bits);
+                    int raw = bits - 1;
+                    int low = Math.Min(raw, 8);
+                    entry[count++] = ~(int)(((u & ((1u << low) - 1)) << 4) | (uint)low);
+                    if (raw > 8)
+                    {
+                        entry[count++] = ~(int)((((u >> 8) & ((1u << (raw - 8)) - 1)) << 4) | (uint)(raw - 8));
+                    }
+                }
+            }
+
+            for (int e = count - 1; e >= 0; e--)
+            {
+                int code = entry[e];
+                if (code >= 0)
                 {
-                    first = ResidualModels.Update(first, Math.Abs(s));
+                    Rans.EncSymbol* symbol = symbols + code;
+                    while (x >= symbol->Max)
+                    {
+                        output[--p] = (byte)x;
+                        x >>= 8;
+                    }
+
+                    uint quotient = (uint)(((ulong)x * symbol->Reciprocal) >> 32) >> symbol->Shift;
+                    x += symbol->Bias + (quotient * symbol->Complement);
                 }
                 else
                 {
-                    estimates[i] = ResidualModels.Update(estimates[i], Math.Abs(s));
+                    code = ~code;
+                    Rans.PutBits(ref x, buffer, ref p, (uint)code >> 4, code & 15);
                 }
             }
         }
 
-        if (x != LowerBound || p != data.Length)
-        {
-            throw new KvCodecException(KvCodecError.Malformed, "lane does not end where its symbols do");
-        }
+        return Rans.Finish(x, buffer, p);
     }
 
-    private static uint ReadUniform(ref uint x, int count, ReadOnlySpan<byte> data, ref int p)
+    private static unsafe void DecodeLane(ReadOnlySpan<byte> data, byte[] modes, int tokens, int channels, int lane, int lanes, int firstEstimate, int estimate, Span<short> q)
     {
-        int shift = Scale - count;
-        uint slot = x & SlotMask;
-        uint bits = slot >> shift;
-        x = ((x >> Scale) << shift) + (slot & ((1u << shift) - 1));
-        while (x < LowerBound)
+        uint x = Rans.Start(data, out int p);
+        int first = firstEstimate;
+        int length = data.Length;
+        fixed (byte* bytes = data)
+        fixed (ushort* frequencies = ResidualModels.Frequencies)
+        fixed (ushort* starts = ResidualModels.Starts)
+        fixed (byte* slots = ResidualModels.SlotTokens)
+        fixed (byte* classes = ResidualModels.ClassTable)
+        fixed (short* output = q)
         {
-            if (p >= data.Length)
+            for (int c = lane; c < channels; c += lanes)
             {
-                throw new KvCodecException(KvCodecError.Truncated, "lane ended inside a residual's bits");
-            }
+                byte mode = modes[c];
+                int running = estimate, mean = 0, previous = 0;
+                short* column = output + c;
+                for (int t = 0; t < tokens; t++)
+                {
+                    int cls = classes[t == 0 ? first : running];
+                    uint slot = x & Rans.SlotMask;
+                    int token = slots[(cls << Rans.ScaleBits) + (int)slot];
+                    int index = (cls * ResidualModels.Tokens) + token;
+                    x = (frequencies[index] * (x >> Rans.ScaleBits)) + slot - starts[index];
+                    while (x < Rans.LowerBound)
+                    {
+                        if (p >= length)
+                        {
+                            throw new KvCodecException(KvCodecError.Truncated, $"lane ended at token {t} of channel {c}");
+                        }
 
-            x = (x << 8) | data[p++];
+                        x = (x << 8) | bytes[p++];
+                    }
+
+                    uint u = (uint)token;
+                    if (token >= ResidualModels.DirectTokens)
+                    {
+                        int raw = ResidualModels.BitsOfToken(token) - 1;
+                        int low = Math.Min(raw, 8);
+                        uint bits = Rans.GetBits(ref x, low, data, ref p);
+                        if (raw > 8)
+                        {
+                            bits |= Rans.GetBits(ref x, raw - 8, data, ref p) << 8;
+                        }
+
+                        u = (1u << raw) | bits;
+                    }
+
+                    int s = (int)(u >> 1) ^ -(int)(u & 1);
+                    int pred = t == 0 ? 0 : mode switch
+                    {
+                        PredictPrevious => previous,
+                        PredictMean => MeanPrediction(mean),
+                        _ => 0,
+                    };
+                    int value = pred + s;
+                    if ((uint)(value + MaxMagnitude) > 2 * MaxMagnitude)
+                    {
+                        throw new KvCodecException(KvCodecError.Malformed, $"quantised value {value} at token {t}, channel {c} is out of range");
+                    }
+
+                    column[t * channels] = (short)value;
+                    mean = UpdateMean(mean, value, t);
+                    previous = value;
+                    int magnitude = s < 0 ? -s : s;
+                    if (t == 0)
+                    {
+                        first = ResidualModels.Update(first, magnitude);
+                    }
+                    else
+                    {
+                        running = ResidualModels.Update(running, magnitude);
+                    }
+                }
+            }
         }
 
-        return bits;
+        Rans.End(x, p, data, "lane");
     }
 }

@@ -7,10 +7,11 @@ namespace Memory.KvCache.Codec;
 /// <see cref="Classes"/> models is a two-sided geometric p(s) ∝ θ^|s| whose mean |s| is the class's; the coder picks
 /// the class from a running estimate of the mean |s| of what it has already coded (backward adaptation, as in
 /// LOCO-I), so the rate adapts per channel with zero side information. Frequencies sum to 2^<see cref="ScaleBits"/>.
+/// The tables are part of the format: changing them changes what every stream decodes to.
 /// </summary>
 internal static class ResidualModels
 {
-    public const int ScaleBits = 12;
+    public const int ScaleBits = Rans.ScaleBits;
     public const int Total = 1 << ScaleBits;
     public const int DirectTokens = 16;
     public const int MaxBits = 16;
@@ -28,18 +29,22 @@ internal static class ResidualModels
     /// <summary>Cumulative start of token t in class k at [k · Tokens + t].</summary>
     public static readonly ushort[] Starts = new ushort[Classes * Tokens];
 
+    /// <summary>Encoder constants of token t in class k at [k · Tokens + t].</summary>
+    public static readonly Rans.EncSymbol[] EncSymbols = new Rans.EncSymbol[Classes * Tokens];
+
     /// <summary>Token of slot x in class k at [k · Total + x].</summary>
     public static readonly byte[] SlotTokens = new byte[Classes * Total];
 
-    private static readonly byte[] ClassOfEstimate = new byte[EstimateCap + 1];
+    /// <summary>Class of each estimate 0..<see cref="EstimateCap"/>.</summary>
+    public static readonly byte[] ClassTable = new byte[EstimateCap + 1];
 
     static ResidualModels()
     {
-        for (int e = 0; e < ClassOfEstimate.Length; e++)
+        for (int e = 0; e < ClassTable.Length; e++)
         {
             // Class k covers mean |s| in [2^(k/3) − 1, 2^((k+1)/3) − 1).
             double mean = (e + 0.5) / 16.0;
-            ClassOfEstimate[e] = (byte)Math.Clamp((int)Math.Floor(ClassesPerOctave * Math.Log2(1 + mean)), 0, Classes - 1);
+            ClassTable[e] = (byte)Math.Clamp((int)Math.Floor(ClassesPerOctave * Math.Log2(1 + mean)), 0, Classes - 1);
         }
 
         var weights = new double[Tokens];
@@ -66,6 +71,7 @@ internal static class ResidualModels
             for (int t = 0; t < Tokens; t++)
             {
                 Starts[(k * Tokens) + t] = start;
+                EncSymbols[(k * Tokens) + t] = new Rans.EncSymbol(start, Frequencies[(k * Tokens) + t]);
                 for (int slot = start; slot < start + Frequencies[(k * Tokens) + t]; slot++)
                 {
                     SlotTokens[(k * Total) + slot] = (byte)t;
@@ -77,7 +83,7 @@ internal static class ResidualModels
     }
 
     /// <summary>The class for a running estimate (16 × mean |s|).</summary>
-    public static int ClassOf(int estimate) => ClassOfEstimate[Math.Clamp(estimate, 0, EstimateCap)];
+    public static int ClassOf(int estimate) => ClassTable[Math.Clamp(estimate, 0, EstimateCap)];
 
     /// <summary>The estimate after coding a residual of magnitude <paramref name="magnitude"/>.</summary>
     public static int Update(int estimate, int magnitude) => estimate + (((Math.Min(magnitude, 4095) << 4) - estimate) >> EstimateShift);

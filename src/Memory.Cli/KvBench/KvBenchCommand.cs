@@ -30,10 +30,11 @@ internal static class KvBenchCommand
         var dropCache = new Option<bool>("--drop-page-cache") { Description = "Drop Linux's page cache before each disk read (root only)." };
         var presets = new Option<string?>("--presets") { Description = "Extra quantised levels to measure, 'NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST;…' (relative steps of the first and last layer)." };
         var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
+        var codecAccelerator = new Option<AcceleratorPreference?>("--codec-accelerator") { Description = "Accelerator of the codec's quantise kernels (default: --accelerator; Cpu quantises on the host)." };
 
         var command = new Command("kv", "KV codec size, quality and speed; time to first token from each tier.")
         {
-            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, presets, accelerator,
+            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, presets, accelerator, codecAccelerator,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -71,17 +72,17 @@ internal static class KvBenchCommand
             int endOfText = decoder.Config.EosTokenIds.Count > 0 ? decoder.Config.EosTokenIds[0] : 0;
             int needed = Math.Max(parse.GetValue(windows) * windowTokens * 4, ttft + 1);
             var tokens = BenchText.Load(parse.GetValue(text)!, tokenizer, endOfText, needed);
-            using var codecAccelerator = new KvCodecAccelerator(parse.GetValue(accelerator));
+            using var codecDevice = new KvCodecAccelerator(parse.GetValue(codecAccelerator) ?? parse.GetValue(accelerator));
             var progress = ProgressDisplay.Enabled ? new Progress<string>(stage => AnsiConsole.MarkupLineInterpolated($"[grey]{stage}[/]")) : null;
 
-            var (run, results) = new KvCodecBenchmark(decoder, codecAccelerator.Codec, ParsePresets(parse.GetValue(presets))).Run(tokens, Path.GetFileName(parse.GetValue(text)!), parse.GetValue(windows), windowTokens, progress, ct);
+            var (run, results) = new KvCodecBenchmark(decoder, codecDevice.Codec, ParsePresets(parse.GetValue(presets))).Run(tokens, Path.GetFileName(parse.GetValue(text)!), parse.GetValue(windows), windowTokens, progress, ct);
             KvTtftResult? ttftResult = null;
             if (ttft > 0)
             {
                 string work = Path.Combine(Path.GetTempPath(), "memory-bench-kv-" + Guid.NewGuid().ToString("N"));
                 try
                 {
-                    ttftResult = await new KvTtftBenchmark(decoder, codecAccelerator.Codec, work).RunAsync(tokens[..ttft], repeatCount, levels, parse.GetValue(dropCache), progress, ct);
+                    ttftResult = await new KvTtftBenchmark(decoder, codecDevice.Codec, work).RunAsync(tokens[..ttft], repeatCount, levels, parse.GetValue(dropCache), progress, ct);
                 }
                 finally
                 {
@@ -94,7 +95,7 @@ internal static class KvBenchCommand
             }
 
             var report = new KvBenchReport(
-                $"{decoder.Accelerator.AcceleratorType} {decoder.Accelerator.Name}; codec on {codecAccelerator.Codec.Accelerator.AcceleratorType}",
+                $"{decoder.Accelerator.AcceleratorType} {decoder.Accelerator.Name}; codec on {codecDevice.Codec.Accelerator.AcceleratorType}",
                 directory,
                 block,
                 decoder.Config.NumLayers,
