@@ -20,18 +20,22 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _rope;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int> _kvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> _attention;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> _attentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> _logSoftmax;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _sample;
 
     /// <summary>Compiles every kernel for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where the kernels run.</param>
-    /// <param name="threadPerRowMatMul">Use <see cref="MatMulKernel.RunPerThread"/>; by default on the CPU accelerator only.</param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerRowMatMul = null)
+    /// <param name="threadPerItem">
+    /// Use the variants without communication between threads (<see cref="MatMulKernel.RunPerThread"/>,
+    /// <see cref="PagedAttentionKernel.RunPerThread"/>); by default on the CPU accelerator only.
+    /// </param>
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
-        ThreadPerRowMatMul = threadPerRowMatMul ?? accelerator.AcceleratorType == AcceleratorType.CPU;
+        ThreadPerItem = threadPerItem ?? accelerator.AcceleratorType == AcceleratorType.CPU;
         GroupSize = ChooseGroupSize(accelerator, KernelLimits.MaxGroupSize);
         AttentionGroupSize = ChooseGroupSize(accelerator, 128);
         _noWeights = accelerator.Allocate1D<ushort>(1);
@@ -43,13 +47,14 @@ public sealed class DecoderKernels : IDisposable
         _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RopeKernel.Run);
         _kvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int>(KvCacheWriteKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>(PagedAttentionKernel.Run);
+        _attentionPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>(PagedAttentionKernel.RunPerThread);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SwiGluKernel.Run);
         _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
         _sample = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(SampleKernel.Run);
     }
 
-    /// <summary>Whether <see cref="MatMul"/> runs the thread-per-row variant (no warp shuffles).</summary>
-    public bool ThreadPerRowMatMul { get; }
+    /// <summary>Whether <see cref="MatMul"/> and <see cref="Attention"/> run their variants without shuffles or barriers.</summary>
+    public bool ThreadPerItem { get; }
 
     /// <summary>Group size of the row-wise kernels (norm, matmul, softmax, sampling).</summary>
     public int GroupSize { get; }
@@ -73,7 +78,7 @@ public sealed class DecoderKernels : IDisposable
     {
         long items = (long)n * ((tokens + MatMulKernel.TokenTile - 1) / MatMulKernel.TokenTile);
         ArrayView<ushort> biasData = bias.IsPresent ? bias.Data : _noWeights.View.AsContiguous();
-        if (ThreadPerRowMatMul)
+        if (ThreadPerItem)
         {
             _matMulPerThread((int)items, x, weight.Data, weight.Type, biasData, bias.Type, y, tokens, n, k, accumulate ? 1 : 0);
             return;
@@ -100,7 +105,14 @@ public sealed class DecoderKernels : IDisposable
             throw new ArgumentException($"attention needs headDim ≤ {MaxHeadDim} and heads divisible by kvHeads; got headDim {headDim}, heads {heads}, kvHeads {kvHeads}");
         }
 
-        _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim));
+        float scale = 1f / MathF.Sqrt(headDim);
+        if (ThreadPerItem)
+        {
+            _attentionPerThread(tokens * heads, q, kCache, vCache, positions, tableOffsets, blockTable, output, heads, kvHeads, headDim, blockSize, scale);
+            return;
+        }
+
+        _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, heads, kvHeads, headDim, blockSize, scale);
     }
 
     /// <summary>gate = silu(gate) · up over <paramref name="count"/> elements.</summary>

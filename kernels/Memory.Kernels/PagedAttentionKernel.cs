@@ -128,4 +128,78 @@ public static class PagedAttentionKernel
             output[qBase + d3] = acc3 * inverse;
         }
     }
+
+    /// <summary>
+    /// The same attention with one thread per (token, head) and no communication between threads (implicitly grouped,
+    /// one index per pair; the output row doubles as the value accumulator). For ILGPU's CPU accelerator, where every
+    /// group barrier and shuffle is a rendezvous of OS threads; on a GPU the grouped <see cref="Run"/> is the one to use.
+    /// </summary>
+    public static void RunPerThread(
+        Index1D item,
+        ArrayView<float> q,
+        ArrayView<Half> kCache,
+        ArrayView<Half> vCache,
+        ArrayView<int> positions,
+        ArrayView<int> tableOffsets,
+        ArrayView<int> blockTable,
+        ArrayView<float> output,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int blockSize,
+        float scale)
+    {
+        int token = item / heads;
+        int head = item % heads;
+        int kvHead = head / (heads / kvHeads);
+        int kvDim = kvHeads * headDim;
+        int qBase = (token * heads * headDim) + (head * headDim);
+        int count = positions[token] + 1;
+        int tableOffset = tableOffsets[token];
+        int headOffset = kvHead * headDim;
+        for (int d = 0; d < headDim; d++)
+        {
+            output[qBase + d] = 0f;
+        }
+
+        float m = float.NegativeInfinity;
+        float l = 0f;
+        for (int j = 0; j < count; j++)
+        {
+            int slot = (blockTable[tableOffset + (j / blockSize)] * blockSize) + (j % blockSize);
+            int kb = (slot * kvDim) + headOffset;
+            float s = 0f;
+            for (int d = 0; d < headDim; d++)
+            {
+                s += q[qBase + d] * (float)kCache[kb + d];
+            }
+
+            s *= scale;
+            if (s > m)
+            {
+                // A new maximum: rescale what was accumulated against the old one (rare after the first keys).
+                float correction = MathF.Exp(m - s);
+                l *= correction;
+                for (int d = 0; d < headDim; d++)
+                {
+                    output[qBase + d] *= correction;
+                }
+
+                m = s;
+            }
+
+            float p = MathF.Exp(s - m);
+            l += p;
+            for (int d = 0; d < headDim; d++)
+            {
+                output[qBase + d] += p * (float)vCache[kb + d];
+            }
+        }
+
+        float inverse = 1f / l;
+        for (int d = 0; d < headDim; d++)
+        {
+            output[qBase + d] *= inverse;
+        }
+    }
 }

@@ -1,10 +1,13 @@
 using System.CommandLine;
 using Memory.Cli;
+using Memory.Cli.DecodeBench;
+using Memory.Cli.Demo;
 using Memory.Cli.Kv;
 using Memory.Cli.KvBench;
 
 var bench = BenchCommand.Create();
 bench.Subcommands.Add(KvBenchCommand.Create());
+bench.Subcommands.Add(DecodeBenchCommand.Create());
 
 var root = new RootCommand("Memory: agent memory service tools.")
 {
@@ -12,6 +15,7 @@ var root = new RootCommand("Memory: agent memory service tools.")
     bench,
     MigrateCommand.Create(),
     KvCommand.Create(),
+    DemoCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

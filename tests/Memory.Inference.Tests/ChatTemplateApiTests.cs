@@ -39,10 +39,15 @@ public sealed class ChatTemplateApiTests
             ["float"] = 0.5f,
             ["decimal"] = 2.0m,
             ["turn"] = new ChatTurn("tool", "42"),
+            ["strings"] = new Dictionary<string, string> { ["k"] = "v" },
+            ["names"] = new List<string> { "a", "b" },
+            ["numbers"] = new[] { 1, 2 },
+            ["node"] = System.Text.Json.Nodes.JsonNode.Parse("""{"n": 1, "f": 1.0}"""),
         };
         Assert.Equal(
-            "[1, 2.5, 's', True, None]|{'b': 1, 'a': ['x', 'y']}|7|0.5|2|tool:42",
-            ChatTemplate.Parse("{{ list }}|{{ dict }}|{{ int + long }}|{{ float }}|{{ decimal }}|{{ turn.role }}:{{ turn['content'] }}").Render([], false, variables));
+            "[1, 2.5, 's', True, None]|{'b': 1, 'a': ['x', 'y']}|7|0.5|2|tool:42|{'k': 'v'}|a,b|3|{'n': 1, 'f': 1.0}",
+            ChatTemplate.Parse("{{ list }}|{{ dict }}|{{ int + long }}|{{ float }}|{{ decimal }}|{{ turn.role }}:{{ turn['content'] }}|{{ strings }}|{{ names|join(',') }}|{{ numbers|sum }}|{{ node }}")
+                .Render([], false, variables));
     }
 
     [Fact]

@@ -13,17 +13,18 @@ public sealed class CpuAcceleratorFixture : IDisposable
         Context = Context.Create(builder => builder.CPU(new CPUDevice(4, 8, 1)));
         Accelerator = Context.CreateCPUAccelerator(0);
         Kernels = new DecoderKernels(Accelerator);
-        WarpMatMulKernels = new DecoderKernels(Accelerator, threadPerRowMatMul: false);
+        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false);
     }
 
     public Context Context { get; }
 
     public Accelerator Accelerator { get; }
 
-    /// <summary>The kernels as a GPU runs them (warp-per-row matmul), so both matmul variants are checked here.</summary>
+    /// <summary>The kernels as the CPU accelerator runs them (thread per item for matmul and attention).</summary>
     public DecoderKernels Kernels { get; }
 
-    public DecoderKernels WarpMatMulKernels { get; }
+    /// <summary>The kernels as a GPU runs them (warps and groups cooperating), so both variants are checked here.</summary>
+    public DecoderKernels GroupedKernels { get; }
 
     public MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(T[] values)
         where T : unmanaged
@@ -49,7 +50,7 @@ public sealed class CpuAcceleratorFixture : IDisposable
     public void Dispose()
     {
         Kernels.Dispose();
-        WarpMatMulKernels.Dispose();
+        GroupedKernels.Dispose();
         Accelerator.Dispose();
         Context.Dispose();
     }

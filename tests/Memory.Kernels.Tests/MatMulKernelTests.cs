@@ -16,8 +16,8 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
     [InlineData(WeightType.Float32, 9, false, true, true)]
     public void Matches_a_double_precision_product_of_the_widened_weights(int type, int tokens, bool withBias, bool accumulate, bool warpPerRow)
     {
-        var kernels = warpPerRow ? fixture.WarpMatMulKernels : fixture.Kernels;
-        Assert.Equal(!warpPerRow, kernels.ThreadPerRowMatMul);
+        var kernels = warpPerRow ? fixture.GroupedKernels : fixture.Kernels;
+        Assert.Equal(!warpPerRow, kernels.ThreadPerItem);
         const int n = 13, k = 37;
         var random = new Random(17 + type + tokens);
         var x = TestData.Floats(random, tokens * k);

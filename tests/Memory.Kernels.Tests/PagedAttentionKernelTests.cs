@@ -7,11 +7,15 @@ namespace Memory.Kernels.Tests;
 public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
 {
     [Theory]
-    [InlineData(4, 2, 16, 4)]
-    [InlineData(3, 1, 24, 5)]
-    [InlineData(2, 2, 64, 256)]
-    public void Paged_cache_attention_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize)
+    [InlineData(4, 2, 16, 4, false)]
+    [InlineData(3, 1, 24, 5, false)]
+    [InlineData(2, 2, 64, 256, false)]
+    [InlineData(4, 2, 16, 4, true)]
+    [InlineData(3, 1, 24, 5, true)]
+    [InlineData(2, 2, 64, 256, true)]
+    public void Paged_cache_attention_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize, bool grouped)
     {
+        var kernels = grouped ? fixture.GroupedKernels : fixture.Kernels;
         // Two sequences: 37 cached positions and 9, the last tokens of each in this batch (a prefill chunk and a decode).
         int[] lengths = [37, 9];
         int[] newTokens = [6, 1];
@@ -61,7 +65,7 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         using var offBuffer = fixture.Upload(offsets.ToArray());
         using var tableBuffer = fixture.Upload(table);
         using var output = fixture.Accelerator.Allocate1D<float>(q.Length);
-        fixture.Kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize);
+        kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize);
         var actual = fixture.Download(output, q.Length);
 
         var expected = new double[q.Length];

@@ -18,6 +18,7 @@ public static class ChatClientFactory
             ExtractionProvider.None => null,
             ExtractionProvider.OpenAI => CreateOpenAI(options),
             ExtractionProvider.Ollama => CreateOllama(options),
+            ExtractionProvider.Local => throw new InvalidOperationException("the Local provider's client comes from the host's services, not from settings"),
             _ => throw new InvalidOperationException($"Unknown extraction provider {options.Provider}."),
         };
     }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Memory.Conversations.Errors;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,11 +23,21 @@ public sealed class ExtractionChat : IDisposable
     private readonly ILogger<ExtractionChat> _logger;
     private volatile bool _schemaRefused;
 
-    public ExtractionChat(IOptions<ExtractionOptions> options, ExtractionMetrics metrics, ILogger<ExtractionChat> logger)
+    /// <param name="options">The "Extraction" settings.</param>
+    /// <param name="metrics">Counters of answers, retries and failures.</param>
+    /// <param name="logger">Where failures are logged.</param>
+    /// <param name="localModel">The local model's chat client, used when Extraction:Provider is Local.</param>
+    public ExtractionChat(
+        IOptions<ExtractionOptions> options,
+        ExtractionMetrics metrics,
+        ILogger<ExtractionChat> logger,
+        [FromKeyedServices(ExtractionOptions.LocalChatClientKey)] IChatClient? localModel = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
-        _client = ChatClientFactory.Create(_options);
+        _client = _options.Provider == ExtractionProvider.Local
+            ? localModel ?? throw new InvalidOperationException("Extraction:Provider is Local but no local model is registered (the server registers it; set Decoder:ModelDirectory).")
+            : ChatClientFactory.Create(_options);
         _metrics = metrics;
         _logger = logger;
     }
@@ -145,7 +156,8 @@ public sealed class ExtractionChat : IDisposable
 
     private Exception Classify(Exception exception)
     {
-        var status = StatusOf(exception);
+        // An in-process model (the local decoder) refuses a request it can never run with an argument error.
+        var status = StatusOf(exception) ?? (exception is ArgumentException ? 400 : null);
         if (status is >= 400 and < 500 and not 408 and not 429)
         {
             _logger.LogError(exception, "The extraction chat model {Model} refused the call with {Status}", ModelName, status);

@@ -7,6 +7,9 @@ public sealed class ExtractionOptions : IValidatableObject
 {
     public const string SectionName = "Extraction";
 
+    /// <summary>Service key of the local model's IChatClient (the same key Memory.Inference registers it under).</summary>
+    public const string LocalChatClientKey = "local";
+
     public ExtractionProvider Provider { get; set; } = ExtractionProvider.None;
 
     /// <summary>Base address: for OpenAI-compatible servers including the version path (http://127.0.0.1:8000/v1), for Ollama the server root.</summary>
@@ -70,7 +73,7 @@ public sealed class ExtractionOptions : IValidatableObject
             yield break;
         }
 
-        if (string.IsNullOrWhiteSpace(Model))
+        if (Provider != ExtractionProvider.Local && string.IsNullOrWhiteSpace(Model))
         {
             yield return new ValidationResult($"Extraction:Model is required for the {Provider} provider.", [nameof(Model)]);
         }

@@ -11,4 +11,10 @@ public enum ExtractionProvider
 
     /// <summary>An Ollama server's chat API.</summary>
     Ollama,
+
+    /// <summary>
+    /// This process's local model (Decoder:ModelDirectory): the keyed <c>IChatClient</c> "local" that the server registers.
+    /// Its JSON is not constrained by a schema, so the lenient parsing and the retry do the work.
+    /// </summary>
+    Local,
 }

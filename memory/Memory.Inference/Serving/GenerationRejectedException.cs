@@ -1,7 +1,11 @@
 namespace Memory.Inference.Serving;
 
-/// <summary>A request the generation loop cannot take: too long for the model or the KV cache, bad tokens, or a full queue.</summary>
-public sealed class GenerationRejectedException : Exception
+/// <summary>
+/// A request the generation loop can never run as given: too long for the model or the KV cache, bad tokens, or a
+/// conversation the chat template refuses. An argument error (retrying the same request cannot help), so callers that
+/// only know the BCL, such as the extraction pipeline, can tell it from a busy or broken model.
+/// </summary>
+public sealed class GenerationRejectedException : ArgumentException
 {
     public GenerationRejectedException()
     {
@@ -16,7 +20,4 @@ public sealed class GenerationRejectedException : Exception
         : base(message, innerException)
     {
     }
-
-    /// <summary>True when the request is fine but the loop is busy: retry later (HTTP 503) rather than fix it (HTTP 400).</summary>
-    public bool IsBusy { get; init; }
 }

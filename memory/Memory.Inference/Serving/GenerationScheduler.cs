@@ -89,7 +89,8 @@ public sealed class GenerationScheduler : IAsyncDisposable
     }
 
     /// <summary>Queues a request; its tokens arrive on the returned stream.</summary>
-    /// <exception cref="GenerationRejectedException">The request can never fit, has bad tokens, or the queue is full (IsBusy).</exception>
+    /// <exception cref="GenerationRejectedException">The request can never fit or has bad tokens.</exception>
+    /// <exception cref="GenerationBusyException">The queue is full.</exception>
     public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -98,7 +99,7 @@ public sealed class GenerationScheduler : IAsyncDisposable
         if (Interlocked.Increment(ref _queued) > _options.MaxQueuedRequests)
         {
             Interlocked.Decrement(ref _queued);
-            throw new GenerationRejectedException($"{_options.MaxQueuedRequests} requests are already waiting for the local model (Generation:MaxQueuedRequests)") { IsBusy = true };
+            throw new GenerationBusyException($"{_options.MaxQueuedRequests} requests are already waiting for the local model (Generation:MaxQueuedRequests)");
         }
 
         var job = new GenerationJob(request, reserved, cancellationToken);

@@ -14,7 +14,7 @@ namespace Memory.Inference.Serving;
 /// </summary>
 public sealed class LocalChatClient : IChatClient
 {
-    /// <summary>Key of the keyed <see cref="IChatClient"/> registration of the local model.</summary>
+    /// <summary>Key of the keyed <see cref="IChatClient"/> registration of the local model (Extraction:Provider Local resolves it).</summary>
     public const string ServiceKey = "local";
 
     private readonly Func<CancellationToken, ValueTask<LocalModel>> _model;

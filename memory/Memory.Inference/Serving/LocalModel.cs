@@ -55,7 +55,17 @@ public sealed class LocalModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(decoderOptions);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
-        string directory = decoderOptions.ModelDirectory ?? throw new ModelLoadException("Decoder:ModelDirectory is not set");
+        // A relative path is relative to the process's working directory; errors name the full path so that is visible.
+        string directory = Path.GetFullPath(decoderOptions.ModelDirectory ?? throw new ModelLoadException("Decoder:ModelDirectory is not set"));
+        decoderOptions = new DecoderOptions
+        {
+            ModelDirectory = directory,
+            Accelerator = decoderOptions.Accelerator,
+            KvBlockSize = decoderOptions.KvBlockSize,
+            KvCacheTokens = decoderOptions.KvCacheTokens,
+            MaxBatchTokens = decoderOptions.MaxBatchTokens,
+            MaxSequences = decoderOptions.MaxSequences,
+        };
         var tokenizer = HfTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
         var template = LoadTemplate(directory, options.ChatTemplatePath);
         var decoder = LlamaDecoder.Open(decoderOptions);

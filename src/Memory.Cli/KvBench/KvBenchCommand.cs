@@ -20,8 +20,8 @@ internal static class KvBenchCommand
     {
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
         var model = new Option<string>("--model") { Description = "Hugging Face model directory.", DefaultValueFactory = _ => Path.Combine("models", "demo") };
-        var text = new Option<string>("--text") { Description = "Held-out text (tools/corpus/prepare.py's valid.txt).", Required = true };
-        var windows = new Option<int>("--windows") { Description = "Text windows scored.", DefaultValueFactory = _ => 4 };
+        var text = new Option<string?>("--text") { Description = "Held-out text (tools/corpus/prepare.py's valid.txt); without it only time to first token is measured, on random tokens." };
+        var windows = new Option<int>("--windows") { Description = "Text windows scored (0: no codec and perplexity runs).", DefaultValueFactory = _ => 4 };
         var window = new Option<int>("--window") { Description = "Tokens per window; its first half (whole blocks) is the compressed context.", DefaultValueFactory = _ => 1024 };
         var blockSize = new Option<int>("--block-size") { Description = "Tokens per KV block.", DefaultValueFactory = _ => 256 };
         var ttftContext = new Option<int>("--ttft-context") { Description = "Prompt tokens for the time-to-first-token runs (0: skip them).", DefaultValueFactory = _ => 2048 };
@@ -49,9 +49,16 @@ internal static class KvBenchCommand
                 _ = KvCodecPreset.All.FirstOrDefault(p => p.Name == level) ?? throw new CliFailureException($"--disk-levels: '{level}' is not one of {string.Join(", ", KvCodecPreset.All.Select(p => p.Name))}");
             }
 
-            if (parse.GetValue(windows) < 1 || windowTokens < 2 || block < 1 || repeatCount < 1 || ttft < 0)
+            string? textPath = parse.GetValue(text);
+            int windowCount = textPath is null ? 0 : parse.GetValue(windows);
+            if (windowCount < 0 || windowTokens < 2 || block < 1 || repeatCount < 1 || ttft < 0)
             {
-                throw new CliFailureException("--windows, --window, --block-size and --repeats must be positive, --ttft-context not negative");
+                throw new CliFailureException("--window, --block-size and --repeats must be positive, --windows and --ttft-context not negative");
+            }
+
+            if (windowCount == 0 && ttft == 0)
+            {
+                throw new CliFailureException("nothing to measure: give --text (codec and perplexity) and/or --ttft-context");
             }
 
             using var decoder = LlamaDecoder.Open(new DecoderOptions
@@ -68,14 +75,30 @@ internal static class KvBenchCommand
                 throw new CliFailureException($"--ttft-context {ttft} must be below the model's {decoder.Capacity.MaxTokensPerSequence} positions");
             }
 
-            var tokenizer = HfTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
-            int endOfText = decoder.Config.EosTokenIds.Count > 0 ? decoder.Config.EosTokenIds[0] : 0;
-            int needed = Math.Max(parse.GetValue(windows) * windowTokens * 4, ttft + 1);
-            var tokens = BenchText.Load(parse.GetValue(text)!, tokenizer, endOfText, needed);
+            // Token ids to measure on: the held-out text when given, else random ids (a timing needs no meaning).
+            int needed = Math.Max(windowCount * windowTokens * 4, ttft + 1);
+            int[] tokens;
+            if (textPath is not null)
+            {
+                var tokenizer = HfTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
+                int endOfText = decoder.Config.EosTokenIds.Count > 0 ? decoder.Config.EosTokenIds[0] : 0;
+                tokens = BenchText.Load(textPath, tokenizer, endOfText, needed);
+            }
+            else
+            {
+                var random = new Random(1234);
+                tokens = Enumerable.Range(0, needed).Select(_ => random.Next(decoder.Config.VocabSize)).ToArray();
+            }
+
             using var codecDevice = new KvCodecAccelerator(parse.GetValue(codecAccelerator) ?? parse.GetValue(accelerator));
             var progress = ProgressDisplay.Enabled ? new Progress<string>(stage => AnsiConsole.MarkupLineInterpolated($"[grey]{stage}[/]")) : null;
+            KvPerplexityRun? run = null;
+            List<KvLevelResult> results = [];
+            if (windowCount > 0)
+            {
+                (run, results) = new KvCodecBenchmark(decoder, codecDevice.Codec, ParsePresets(parse.GetValue(presets))).Run(tokens, Path.GetFileName(textPath!), windowCount, windowTokens, progress, ct);
+            }
 
-            var (run, results) = new KvCodecBenchmark(decoder, codecDevice.Codec, ParsePresets(parse.GetValue(presets))).Run(tokens, Path.GetFileName(parse.GetValue(text)!), parse.GetValue(windows), windowTokens, progress, ct);
             KvTtftResult? ttftResult = null;
             if (ttft > 0)
             {
@@ -123,7 +146,10 @@ internal static class KvBenchCommand
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"exact perplexity {report.Perplexity.ExactPerplexity} over {report.Perplexity.ScoredTokens} tokens");
+        if (report.Perplexity is { } perplexity)
+        {
+            AnsiConsole.MarkupLineInterpolated($"exact perplexity {perplexity.ExactPerplexity} over {perplexity.ScoredTokens} tokens");
+        }
         if (report.TimeToFirstToken is { } t)
         {
             string disk = string.Join(", ", t.Disk.Select(d => $"disk {d.Level} {d.Ms} ms ({d.Speedup}×)"));

@@ -7,7 +7,7 @@ internal sealed record KvBenchReport(
     int BlockSize,
     int Layers,
     int KvDim,
-    KvPerplexityRun Perplexity,
+    KvPerplexityRun? Perplexity,
     IReadOnlyList<KvLevelResult> Levels,
     KvTtftResult? TimeToFirstToken);
 

@@ -51,7 +51,7 @@ internal sealed class LocalModelExceptionHandler(IProblemDetailsService problemD
             Title = "Local model unavailable",
             Detail = exception.Message,
         },
-        GenerationRejectedException { IsBusy: true } => new ProblemDetails
+        GenerationBusyException => new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "Local model busy",

@@ -4,7 +4,7 @@ namespace Memory.Server.Tests.Infrastructure;
 /// The server with the tiny reference model as its local model (CPU accelerator, 16-token KV blocks), a ChatML-style
 /// chat template file, the KV cache on a fresh directory, and two tenants' keys. Shared by the tests of a class.
 /// </summary>
-public sealed class LocalModelServer : IAsyncLifetime
+public class LocalModelServer : IAsyncLifetime
 {
     public const string ModelName = "tiny";
 
@@ -40,7 +40,13 @@ public sealed class LocalModelServer : IAsyncLifetime
             ["KvCache:DiskPath"] = KvDirectory,
             ["KvCache:Accelerator"] = "Cpu",
         });
+        Configure(settings);
         Host = await ServerHost.StartAsync(settings);
+    }
+
+    /// <summary>Last word on the host's settings.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
     }
 
     public async Task DisposeAsync()

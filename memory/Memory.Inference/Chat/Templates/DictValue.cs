@@ -6,8 +6,6 @@ namespace Memory.Inference.Chat.Templates;
 /// </summary>
 internal sealed class DictValue
 {
-    public static readonly DictValue Empty = new();
-
     /// <summary>Stands for the key <c>None</c>, which .NET dictionaries cannot hold.</summary>
     private static readonly object NoneKey = new();
 

@@ -17,10 +17,6 @@ internal enum SequenceKind
 /// </summary>
 internal sealed class ListValue
 {
-    public static readonly ListValue EmptyList = new([], SequenceKind.List);
-
-    public static readonly ListValue EmptyTuple = new([], SequenceKind.Tuple);
-
     public ListValue(IReadOnlyList<object?> items, SequenceKind kind = SequenceKind.List)
     {
         Items = items;

@@ -278,7 +278,7 @@ internal static class Py
     /// <summary>Python's <c>slice.indices(length)</c> plus the number of selected items.</summary>
     public static (long Start, long Stop, long Step, long Count) SliceIndices(long length, long? start, long? stop, long? step)
     {
-        long by = step ?? 1;
+        long by = step is long.MinValue ? -long.MaxValue : step ?? 1;
         if (by == 0)
         {
             throw TemplateErrors.Value("slice step cannot be zero");
@@ -338,6 +338,12 @@ internal static class Py
     /// <summary><c>+ - * / // % **</c> with Python's rules (floor division and modulo follow the divisor's sign).</summary>
     public static object? Binary(TemplateRenderer renderer, string op, object? a, object? b)
     {
+        if (op == "%" && a is string printf)
+        {
+            // str.__mod__ accepts anything, an undefined value included (it prints as empty).
+            return PyFormat.Printf(renderer, printf, b);
+        }
+
         if (a is UndefinedValue ua)
         {
             throw ua.Fail();
@@ -399,8 +405,7 @@ internal static class Py
                                 throw TemplateErrors.ZeroDivision("float floor division by zero");
                             }
 
-                            double x = ToDouble(a);
-                            return (x - FloatMod(x, divisor)) / divisor;
+                            return FloatFloorDivide(ToDouble(a), divisor);
                         }
 
                         long q = ToLong(b);
@@ -457,6 +462,25 @@ internal static class Py
         throw TemplateErrors.Type($"unsupported operand type(s) for {(op == "**" ? "** or pow()" : op)}: {PyFormat.Repr(TypeName(a))} and {PyFormat.Repr(TypeName(b))}");
     }
 
+    /// <summary>CPython's float floor division (float_divmod): the sign of a zero result follows the true quotient.</summary>
+    private static double FloatFloorDivide(double x, double y)
+    {
+        double mod = x % y;
+        double div = (x - mod) / y;
+        if (mod != 0 && ((y < 0) != (mod < 0)))
+        {
+            div -= 1.0;
+        }
+
+        if (div == 0)
+        {
+            return double.CopySign(0.0, x / y);
+        }
+
+        double floor = Math.Floor(div);
+        return div - floor > 0.5 ? floor + 1.0 : floor;
+    }
+
     private static double FloatMod(double x, double y)
     {
         double mod = x % y;
@@ -511,7 +535,13 @@ internal static class Py
             throw TemplateErrors.Value("a negative number raised to a fractional power is complex, which this renderer does not support");
         }
 
-        return Math.Pow(x, y);
+        double power = Math.Pow(x, y);
+        if (double.IsInfinity(power) && double.IsFinite(x) && double.IsFinite(y))
+        {
+            throw TemplateErrors.Runtime("(34, 'Numerical result out of range')");
+        }
+
+        return power;
     }
 
 #pragma warning disable CA1859 // returns a string or a list

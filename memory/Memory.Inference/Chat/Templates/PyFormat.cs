@@ -13,10 +13,16 @@ internal static class PyFormat
     /// <summary>How deeply nested data may be printed, compared or serialised before it is refused.</summary>
     public const int MaxDataDepth = 200;
 
+    /// <summary>The most digits a float format may ask for.</summary>
+    public const int MaxPrecision = 1000;
+
     public static string Str(object? value) => value switch
     {
         string s => s,
         UndefinedValue => "",
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        bool b => b ? "True" : "False",
+        null => "None",
         _ => Repr(value),
     };
 
@@ -350,7 +356,7 @@ internal static class PyFormat
             int? width = null;
             if (i < format.Length && format[i] == '*')
             {
-                width = (int)Py.ToLong(NextArgument());
+                width = (int)Math.Clamp(Py.ToLong(NextArgument()), int.MinValue, int.MaxValue);
                 i++;
             }
             else
@@ -364,7 +370,7 @@ internal static class PyFormat
                 i++;
                 if (i < format.Length && format[i] == '*')
                 {
-                    precision = (int)Py.ToLong(NextArgument());
+                    precision = (int)Math.Clamp(Py.ToLong(NextArgument()), 0, int.MaxValue);
                     i++;
                 }
                 else
@@ -402,7 +408,7 @@ internal static class PyFormat
                 'd' or 'i' or 'u' => FormatInteger(RequireNumber(argument, conversion, integral: true), 10, false, flags.Contains('+', StringComparison.Ordinal), flags.Contains(' ', StringComparison.Ordinal), false),
                 'x' or 'X' or 'o' => FormatInteger(RequireNumber(argument, conversion, integral: true), conversion == 'o' ? 8 : 16, conversion == 'X', flags.Contains('+', StringComparison.Ordinal), flags.Contains(' ', StringComparison.Ordinal), flags.Contains('#', StringComparison.Ordinal)),
                 'f' or 'F' or 'e' or 'E' or 'g' or 'G' => FormatFloat(Py.ToDouble(RequireNumber(argument, conversion, integral: false)), conversion, precision ?? 6, flags.Contains('+', StringComparison.Ordinal) ? "+" : flags.Contains(' ', StringComparison.Ordinal) ? " " : "", flags.Contains('#', StringComparison.Ordinal)),
-                'c' => argument is string ch && PyString.Length(ch) == 1 ? ch : PyString.FromCodePoint((int)Py.ToLong(RequireNumber(argument, conversion, integral: true))),
+                'c' => argument is string ch && PyString.Length(ch) == 1 ? ch : Character(Py.ToLong(RequireNumber(argument, conversion, integral: true))),
                 _ => throw TemplateErrors.Value($"unsupported format character {Repr(conversion.ToString())} (0x{(int)conversion:x}) at index {i}"),
             };
             if (conversion is 's' or 'r' or 'a' && precision is int cut && PyString.Length(text) > cut)
@@ -415,7 +421,10 @@ internal static class PyFormat
             TemplateRenderer.CheckLength(builder.Length);
         }
 
-        if (!usedMapping && mapping is null && next < positional.Count)
+        // Python treats any non-tuple argument with item access (a dict, but also a list) as a mapping here, and a
+        // mapping argument never has arguments "left over".
+        bool mappingLike = arguments is DictValue or UndefinedValue || arguments is ListValue { Kind: SequenceKind.List or SequenceKind.Range };
+        if (!usedMapping && !mappingLike && next < positional.Count)
         {
             throw TemplateErrors.Type("not all arguments converted during string formatting");
         }
@@ -441,8 +450,20 @@ internal static class PyFormat
             i++;
         }
 
-        return i > start ? int.Parse(format.AsSpan(start, i - start), CultureInfo.InvariantCulture) : null;
+        if (i == start)
+        {
+            return null;
+        }
+
+        // Saturate: a width or precision this large is refused by the size checks, not by an overflow.
+        return long.TryParse(format.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value <= int.MaxValue
+            ? (int)value
+            : int.MaxValue;
     }
+
+    private static string Character(long point) => point is >= 0 and <= 0x10FFFF
+        ? PyString.FromCodePoint((int)point)
+        : throw TemplateErrors.Value("%c arg not in range(0x110000)");
 
     private static object RequireNumber(object? value, char conversion, bool integral)
     {
@@ -451,7 +472,13 @@ internal static class PyFormat
             case bool or long:
                 return value;
             case double d when conversion is 'd' or 'i' or 'u':
-                return (long)Math.Truncate(d);
+                if (!double.IsFinite(d))
+                {
+                    throw d is double.NaN ? TemplateErrors.Value("cannot convert float NaN to integer") : TemplateErrors.Runtime("cannot convert float infinity to integer");
+                }
+
+                double whole = Math.Truncate(d);
+                return whole is >= -9.2233720368547758E18 and < 9.2233720368547758E18 ? (long)whole : new System.Numerics.BigInteger(whole);
             case double d when !integral:
                 return d;
         }
@@ -463,6 +490,12 @@ internal static class PyFormat
 
     private static string FormatInteger(object value, int radix, bool upper, bool plus, bool space, bool alternate)
     {
+        if (value is System.Numerics.BigInteger big)
+        {
+            // %d of a float beyond 64 bits: Python prints the exact integer.
+            return (big.Sign < 0 ? "-" : plus ? "+" : space ? " " : "") + System.Numerics.BigInteger.Abs(big).ToString(CultureInfo.InvariantCulture);
+        }
+
         long number = Py.ToLong(value);
         string digits = radix == 10
             ? Math.Abs((decimal)number).ToString(CultureInfo.InvariantCulture)
@@ -480,6 +513,11 @@ internal static class PyFormat
     /// <summary>Python's float formatting for the f, e and g presentation types.</summary>
     public static string FormatFloat(double value, char type, int precision, string positiveSign = "", bool alternate = false)
     {
+        if (precision > MaxPrecision)
+        {
+            throw TemplateErrors.Value($"precision too big (this renderer allows up to {MaxPrecision} digits)");
+        }
+
         bool upper = char.IsUpper(type);
         string sign = double.IsNegative(value) && !double.IsNaN(value) ? "-" : positiveSign;
         double magnitude = Math.Abs(value);
@@ -565,6 +603,7 @@ internal static class PyFormat
     /// <summary>Pads to <paramref name="width"/> code points; '=' puts zero padding after a sign or base prefix.</summary>
     public static string Pad(string text, int width, char align, char fill)
     {
+        TemplateRenderer.CheckLength(width);
         int length = PyString.Length(text);
         if (length >= width)
         {
@@ -681,7 +720,7 @@ internal static class PyFormat
             }
             else if (head.All(char.IsAsciiDigit))
             {
-                value = Positional(int.Parse(head, CultureInfo.InvariantCulture));
+                value = Positional(int.TryParse(head, NumberStyles.None, CultureInfo.InvariantCulture, out int index) ? index : int.MaxValue);
             }
             else
             {
@@ -812,10 +851,15 @@ internal static class PyFormat
                 break;
             case bool or long when type is '\0' or 'd' or 'n' or 'x' or 'X' or 'o' or 'b' or 'c':
                 {
+                    if (precision is not null)
+                    {
+                        throw TemplateErrors.Value("Precision not allowed in integer format specifier");
+                    }
+
                     long number = Py.ToLong(value);
                     if (type == 'c')
                     {
-                        text = PyString.FromCodePoint((int)number);
+                        text = Character(number);
                         break;
                     }
 
@@ -848,9 +892,30 @@ internal static class PyFormat
                     {
                         text = (number >= 0 || double.IsNaN(number) ? sign : "") + Float(number);
                     }
+                    else if (type == '\0' && double.IsFinite(number) && number != 0)
+                    {
+                        // No type with a precision: 'g', except that a fixed-point result keeps ".0" and therefore
+                        // switches to an exponent one digit earlier (CPython's add_dot_0_if_integer).
+                        int p = Math.Max(1, precision!.Value);
+                        string probe = Scientific(Math.Abs(number), p - 1, false);
+                        int exponent = int.Parse(probe.AsSpan(probe.IndexOf('e', StringComparison.Ordinal) + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                        string body = exponent >= -4 && exponent < p - 1
+                            ? StripFractionZeros(Math.Abs(number).ToString("F" + (p - 1 - exponent), CultureInfo.InvariantCulture))
+                            : StripFractionZeros(probe);
+                        if (body.AsSpan().IndexOfAny(".e") < 0)
+                        {
+                            body += ".0";
+                        }
+
+                        text = (double.IsNegative(number) ? "-" : sign) + body;
+                    }
                     else
                     {
                         text = FormatFloat(number, type == '\0' ? 'g' : type, precision ?? 6, sign, alternate);
+                        if (type == '\0' && double.IsFinite(number) && text.AsSpan().IndexOfAny(".e") < 0)
+                        {
+                            text += ".0";
+                        }
                     }
 
                     if (grouping)

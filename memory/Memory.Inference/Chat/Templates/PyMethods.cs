@@ -96,7 +96,7 @@ internal static class PyMethods
 
     private static BuiltinFunction? ListMethod(ListValue list, string name)
     {
-        if (list.Kind is not (SequenceKind.List or SequenceKind.Tuple))
+        if (!list.IsIndexable)
         {
             return null;
         }

@@ -10,6 +10,8 @@ namespace Memory.Inference.Chat.Templates;
 /// </summary>
 internal static class PyString
 {
+    private static readonly System.Buffers.SearchValues<char> SpecialUpper = System.Buffers.SearchValues.Create("ßıſ\uFB00\uFB01\uFB02\uFB03\uFB04\uFB05\uFB06");
+
     /// <summary>Python's <c>str.isspace()</c> for one UTF-16 unit (it also counts U+001C..U+001F, which .NET does not).</summary>
     public static bool IsSpace(char c) => char.IsWhiteSpace(c) || c is >= '\x1c' and <= '\x1f';
 
@@ -233,7 +235,7 @@ internal static class PyString
     public static string Upper(string s)
     {
         string upper = s.ToUpperInvariant();
-        return upper.Contains('ß', StringComparison.Ordinal) || HasLigature(upper) ? ExpandSpecialUpper(upper) : upper;
+        return upper.AsSpan().IndexOfAny(SpecialUpper) >= 0 ? ExpandSpecialUpper(upper) : upper;
     }
 
     public static string Lower(string s) => (s.Contains('\u0130', StringComparison.Ordinal) ? s.Replace("\u0130", "i\u0307", StringComparison.Ordinal) : s).ToLowerInvariant();
@@ -247,7 +249,7 @@ internal static class PyString
         {
             if (IsCased(point))
             {
-                builder.Append(previousCased ? LowerPoint(point) : UpperPoint(point));
+                builder.Append(previousCased ? LowerPoint(point) : TitlePoint(point));
                 previousCased = true;
             }
             else
@@ -269,7 +271,7 @@ internal static class PyString
         }
 
         var points = CodePoints(s);
-        return UpperPoint(points[0]) + Lower(FromCodePoints(points.AsSpan(1)));
+        return TitlePoint(points[0]) + Lower(FromCodePoints(points.AsSpan(1)));
     }
 
     public static string SwapCase(string s)
@@ -543,24 +545,26 @@ internal static class PyString
 
     private static bool IsLowerOrTitlePoint(int point) => CharUnicodeInfo.GetUnicodeCategory(point) is UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter;
 
-    private static string UpperPoint(int point) => Upper(FromCodePoint(point));
+    /// <summary>Title case of one character, as Python's str.title/capitalize: ligatures and digraphs have their own forms (ß → Ss, ﬁ → Fi, ǆ → ǅ).</summary>
+    private static string TitlePoint(int point) => point switch
+    {
+        'ß' => "Ss",
+        '\uFB00' => "Ff",
+        '\uFB01' => "Fi",
+        '\uFB02' => "Fl",
+        '\uFB03' => "Ffi",
+        '\uFB04' => "Ffl",
+        '\uFB05' or '\uFB06' => "St",
+        >= 0x01C4 and <= 0x01C6 => "\u01C5",
+        >= 0x01C7 and <= 0x01C9 => "\u01C8",
+        >= 0x01CA and <= 0x01CC => "\u01CB",
+        >= 0x01F1 and <= 0x01F3 => "\u01F2",
+        _ => Upper(FromCodePoint(point)),
+    };
 
     private static string LowerPoint(int point) => Lower(FromCodePoint(point));
 
-    private static bool HasLigature(string s)
-    {
-        foreach (char c in s)
-        {
-            if (c is >= '\uFB00' and <= '\uFB06')
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>The few full (one-to-many) upper-case mappings Python applies that .NET's simple mapping does not.</summary>
+    /// <summary>Upper-case mappings Python applies that .NET's invariant mapping does not: the one-to-many ones (ß → SS, ligatures) and ı, ſ.</summary>
     private static string ExpandSpecialUpper(string s)
     {
         var builder = new StringBuilder(s.Length + 4);
@@ -569,6 +573,8 @@ internal static class PyString
             builder.Append(c switch
             {
                 'ß' => "SS",
+                'ı' => "I",
+                'ſ' => "S",
                 '\uFB00' => "FF",
                 '\uFB01' => "FI",
                 '\uFB02' => "FL",

@@ -143,6 +143,11 @@ internal static class TemplateFilters
 
             if (batch.Count > 0)
             {
+                if (hasFill && batch.Count < count)
+                {
+                    renderer.Allocate(count - batch.Count);
+                }
+
                 while (hasFill && batch.Count < count)
                 {
                     batch.Add(fill);
@@ -259,7 +264,7 @@ internal static class TemplateFilters
 
     private static bool TryParsePythonFloat(string s, out double result)
     {
-        string text = PyString.Strip(s, null, true, true);
+        string text = NumberText(s);
         string lower = text.ToLowerInvariant().TrimStart('+', '-');
         bool negative = text.StartsWith('-');
         if (lower is "inf" or "infinity" or "nan")
@@ -275,6 +280,28 @@ internal static class TemplateFilters
         }
 
         return double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out result);
+    }
+
+    /// <summary>
+    /// The text Python's int() and float() parse: surrounding whitespace removed, where whitespace is ASCII whitespace or
+    /// non-ASCII Unicode whitespace (CPython maps the latter to spaces first), so U+001C..U+001F are not stripped.
+    /// </summary>
+    private static string NumberText(string s)
+    {
+        static bool Strippable(char c) => c is ' ' or '\t' or '\n' or '\r' or '\v' or '\f' || (c >= 128 && PyString.IsSpace(c));
+        int start = 0;
+        int end = s.Length;
+        while (start < end && Strippable(s[start]))
+        {
+            start++;
+        }
+
+        while (end > start && Strippable(s[end - 1]))
+        {
+            end--;
+        }
+
+        return s[start..end];
     }
 
     private static bool ValidUnderscores(string text)
@@ -319,7 +346,7 @@ internal static class TemplateFilters
     private static object? Indent(TemplateRenderer renderer, object? value, CallArguments arguments)
     {
         var a = arguments.Bind("do_indent", 0, "width", "first", "blank");
-        string indentation = a.Or(0, 4L) is string text ? text : new string(' ', (int)Math.Max(0, Py.ToLong(a.Or(0, 4L))));
+        string indentation = a.Or(0, 4L) is string text ? text : Spaces(renderer, Py.ToLong(a.Or(0, 4L)));
         string s = value switch
         {
             string str => str,
@@ -394,7 +421,7 @@ internal static class TemplateFilters
     private static bool TryParsePythonInt(string s, long numberBase, out long result)
     {
         result = 0;
-        string text = PyString.Strip(s, null, true, true);
+        string text = NumberText(s);
         bool negative = false;
         if (text.Length > 0 && text[0] is '+' or '-')
         {
@@ -686,9 +713,21 @@ internal static class TemplateFilters
             return value is double d ? RoundHalfEven(d, precision) : (object)RoundInteger(Py.ToLong(value), precision);
         }
 
+        if (value is not double && precision >= 0)
+        {
+            // Python: math.ceil(int * 10**p) / 10**p is exact integer arithmetic, so the integer itself.
+            return Py.ToDouble(value);
+        }
+
+        // math.ceil/floor return an int, so a zero result is a positive zero.
         double scale = Math.Pow(10, precision);
-        double scaled = Py.ToDouble(value) * scale;
-        return (method == "ceil" ? Math.Ceiling(scaled) : Math.Floor(scaled)) / scale;
+        double rounded = method == "ceil" ? Math.Ceiling(Py.ToDouble(value) * scale) : Math.Floor(Py.ToDouble(value) * scale);
+        if (!double.IsFinite(rounded))
+        {
+            throw double.IsNaN(rounded) ? TemplateErrors.Value("cannot convert float NaN to integer") : TemplateErrors.Runtime("cannot convert float infinity to integer");
+        }
+
+        return (rounded == 0 ? 0.0 : rounded) / scale;
     }
 
     private static long RoundInteger(long value, long precision)
@@ -917,7 +956,7 @@ internal static class TemplateFilters
         {
             null => null,
             string text => text,
-            var number => new string(' ', (int)Math.Max(0, Py.ToLong(number))),
+            var number => Spaces(renderer, Py.ToLong(number)),
         };
         string itemSeparator = indent is null ? ", " : ",";
         string keySeparator = ": ";
@@ -930,10 +969,17 @@ internal static class TemplateFilters
         return JsonDumps.Serialize(renderer, value, Py.Truthy(a.Or(0, false)), indent, itemSeparator, keySeparator, Py.Truthy(a.Or(3, false)));
     }
 
+    private static string Spaces(TemplateRenderer renderer, long count)
+    {
+        count = Math.Max(0, count);
+        renderer.Allocate(count);
+        return new string(' ', (int)count);
+    }
+
+    /// <summary>jinja2's <c>truncate</c>: it measures any sized value (a short list comes back as it is) and slices strings.</summary>
     private static object? Truncate(TemplateRenderer renderer, object? value, CallArguments arguments)
     {
         var a = arguments.Bind("do_truncate", 0, "length", "killwords", "end", "leeway");
-        string s = PyFormat.Str(value);
         long length = Py.ToLong(a.Or(0, 255L));
         string end = PyFormat.Str(a.Or(2, "..."));
         long leeway = Py.ToLong(a.Or(3, null) ?? 5L);
@@ -942,9 +988,14 @@ internal static class TemplateFilters
             throw TemplateErrors.Runtime($"expected length >= {PyString.Length(end)}, got {length}");
         }
 
-        if (PyString.Length(s) <= length + leeway)
+        if (Py.Length(value) <= length + leeway)
         {
-            return s;
+            return value;
+        }
+
+        if (value is not string s)
+        {
+            throw TemplateErrors.Type($"{PyFormat.Repr(Py.TypeName(value))} object cannot be truncated like a string");
         }
 
         string head = PyString.Slice(s, 0, length - PyString.Length(end), 1);
@@ -986,8 +1037,7 @@ internal static class TemplateFilters
         bool inWord = false;
         foreach (int point in PyString.CodePoints(s))
         {
-            bool word = point == '_' || PyString.IsAlphaPoint(point) || PyString.IsNumericPoint(point)
-                || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(point) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+            bool word = point == '_' || PyString.IsAlphaPoint(point) || PyString.IsNumericPoint(point);
             if (word && !inWord)
             {
                 count++;

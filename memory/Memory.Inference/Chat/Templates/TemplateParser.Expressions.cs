@@ -216,7 +216,7 @@ internal sealed partial class TemplateParser
         while (_tokens.Current.Is("+") || _tokens.Current.Is("-"))
         {
             var op = _tokens.Next();
-            left = new BinaryExpr(op.Text, left, ParseConcat(), op.Position);
+            left = Fold(new BinaryExpr(op.Text, left, ParseConcat(), op.Position));
         }
 
         return left;
@@ -240,7 +240,7 @@ internal sealed partial class TemplateParser
         while (_tokens.Current.Is("*") || _tokens.Current.Is("/") || _tokens.Current.Is("//") || _tokens.Current.Is("%"))
         {
             var op = _tokens.Next();
-            left = new BinaryExpr(op.Text, left, ParsePow(), op.Position);
+            left = Fold(new BinaryExpr(op.Text, left, ParsePow(), op.Position));
         }
 
         return left;
@@ -252,10 +252,32 @@ internal sealed partial class TemplateParser
         while (_tokens.Current.Is("**"))
         {
             var op = _tokens.Next();
-            left = new BinaryExpr("**", left, ParseUnary(), op.Position);
+            left = Fold(new BinaryExpr("**", left, ParseUnary(), op.Position));
         }
 
         return left;
+    }
+
+    /// <summary>
+    /// jinja2's optimizer replaces arithmetic on number constants by its result; that is observable only through the
+    /// "-2 ** x" quirk (see <see cref="TemplateRenderer"/>), which is why numbers are folded here and nothing else.
+    /// </summary>
+    private static Expr Fold(BinaryExpr binary)
+    {
+        if (binary is { Left: ConstExpr { Value: long or double or bool } left, Right: ConstExpr { Value: long or double or bool } right })
+        {
+            try
+            {
+                // Numeric operands never reach the renderer (it is only needed to account for strings and lists).
+                return new ConstExpr(Py.Binary(null!, binary.Operator, left.Value, right.Value), binary.Position);
+            }
+            catch (ChatTemplateException)
+            {
+                // 1 / 0 and overflows stay as they are and fail when they run, as in jinja2.
+            }
+        }
+
+        return binary;
     }
 
     private Expr ParseUnary(bool withFilter = true)
@@ -268,7 +290,12 @@ internal sealed partial class TemplateParser
             if (token.Is("-") || token.Is("+"))
             {
                 _tokens.Next();
-                node = new UnaryExpr(token.Text, ParseUnary(withFilter: false), token.Position);
+                var operand = ParseUnary(withFilter: false);
+
+                // jinja2 folds the sign of a number literal into the constant (this matters for "**", see EvaluateBinary).
+                node = operand is ConstExpr { Value: long or double or bool } constant
+                    ? new ConstExpr(token.Text == "-" ? Py.Neg(constant.Value) : Py.Pos(constant.Value), token.Position)
+                    : new UnaryExpr(token.Text, operand, token.Position);
             }
             else
             {

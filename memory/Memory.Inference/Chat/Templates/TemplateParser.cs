@@ -11,7 +11,7 @@ internal sealed partial class TemplateParser
 {
     /// <summary>How deeply statements and expressions may nest: deep enough for any real template, shallow enough that
     /// neither parsing nor rendering can exhaust the stack.</summary>
-    public const int MaxNesting = 100;
+    public const int MaxNesting = 200;
 
     private static readonly HashSet<string> UnsupportedTags = new(StringComparer.Ordinal)
     {
@@ -44,16 +44,27 @@ internal sealed partial class TemplateParser
     public static TemplateDocument Parse(string source)
     {
         string normalized = NormalizeNewlines(source);
-        var parser = new TemplateParser(normalized);
-        var body = parser.ParseBody([], out _);
-        // jinja2 checks filter and test names when it compiles, after the whole template parsed; inside if-blocks and
-        // conditional expressions it leaves the check to run time.
-        foreach (var unknown in parser._unknownNames.Where(u => !u.Soft).OrderBy(u => u.Position).Take(1))
+        try
         {
-            throw SyntaxError(normalized, unknown.Position, $"No {unknown.Kind} named {PyFormat.Repr(unknown.Name)}.");
-        }
+            var parser = new TemplateParser(normalized);
+            var body = parser.ParseBody([], out _);
+            // jinja2 checks filter and test names when it compiles, after the whole template parsed; inside if-blocks and
+            // conditional expressions it leaves the check to run time.
+            foreach (var unknown in parser._unknownNames.Where(u => !u.Soft).OrderBy(u => u.Position).Take(1))
+            {
+                throw SyntaxError(normalized, unknown.Position, $"No {unknown.Kind} named {PyFormat.Repr(unknown.Name)}.");
+            }
 
-        return new TemplateDocument(normalized, body);
+            return new TemplateDocument(normalized, body);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            throw new ChatTemplateException("chat template syntax error: the template nests too deeply to parse");
+        }
+        catch (Exception error) when (error is not (ChatTemplateException or OutOfMemoryException))
+        {
+            throw new ChatTemplateException($"chat template syntax error: the parser failed unexpectedly ({error.GetType().Name}: {error.Message})", error);
+        }
     }
 
     /// <summary>1-based <c>line:column</c> of <paramref name="offset"/> in <paramref name="source"/>.</summary>
@@ -83,7 +94,7 @@ internal sealed partial class TemplateParser
     public static ChatTemplateException SyntaxError(string source, int offset, string message)
     {
         var (line, column) = LineColumn(source, offset);
-        return new ChatTemplateException($"chat template syntax error at {line}:{column}: {message}") { Line = line, Column = column };
+        return new ChatTemplateException($"chat template syntax error at {Where(source, offset)}: {message}") { Line = line, Column = column };
     }
 
     private static string NormalizeNewlines(string source)
@@ -144,7 +155,7 @@ internal sealed partial class TemplateParser
                                 return nodes;
                             }
 
-                            nodes.Add(ParseStatement(segment));
+                            nodes.Add(ParseStatement());
                             break;
                         }
                 }
@@ -192,7 +203,7 @@ internal sealed partial class TemplateParser
         return string.Join(" ", parts);
     }
 
-    private Node ParseStatement(TemplateSegment segment)
+    private Node ParseStatement()
     {
         var token = _tokens.Current;
         string name = token.Text;
@@ -356,7 +367,7 @@ internal sealed partial class TemplateParser
         }
 
         var filter = _tokens.Current.Is("|") ? (FilterExpr)ParseFilter(null, startInline: false) : null;
-        var body = ParseScopedBody(["endset"], keepLoop: false);
+        var body = ParseScopedBody(["endset"], keepLoop: true);
         return new SetBlockNode(target, filter, body, start.Position);
     }
 
@@ -472,7 +483,7 @@ internal sealed partial class TemplateParser
     private FilterBlockNode ParseFilterBlock(TemplateToken start)
     {
         var filter = (FilterExpr)ParseFilter(null, startInline: true);
-        var body = ParseScopedBody(["endfilter"], keepLoop: false);
+        var body = ParseScopedBody(["endfilter"], keepLoop: true);
         return new FilterBlockNode(filter, body, start.Position);
     }
 

@@ -88,6 +88,13 @@ internal sealed partial class TemplateRenderer
 
         var a = Evaluate(binary.Left);
         var b = Evaluate(binary.Right);
+        if (binary is { Operator: "**", Left: ConstExpr { Value: long or double } literal, Right: not ConstExpr } && Py.Compare("<", literal.Value, 0L))
+        {
+            // jinja2 writes a folded negative constant into the generated Python as "-2 ** x", which Python reads as
+            // -(2 ** x); only when both sides are constants does it compute (-2) ** 2 itself.
+            return Py.Neg(Py.Binary(this, "**", Py.Neg(a), b));
+        }
+
         return Py.Binary(this, binary.Operator, a, b);
     }
 

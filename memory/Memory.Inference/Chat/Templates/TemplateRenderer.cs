@@ -48,6 +48,11 @@ internal sealed partial class TemplateRenderer
         {
             throw LimitError("the template recursed too deeply for the stack");
         }
+        catch (Exception error) when (error is not (ChatTemplateException or OutOfMemoryException))
+        {
+            // A renderer bug must not surface as some other exception type from a template a model repository supplied.
+            throw new ChatTemplateException($"chat template error: the renderer failed unexpectedly ({error.GetType().Name}: {error.Message})", error);
+        }
     }
 
     /// <summary>Accounts for <paramref name="units"/> characters or items a template operation is about to create.</summary>
@@ -99,7 +104,7 @@ internal sealed partial class TemplateRenderer
     private ChatTemplateException Locate(ChatTemplateException error, int position)
     {
         var (line, column) = TemplateParser.LineColumn(_document.Source, position);
-        string message = error.RaisedByTemplate ? error.Message : $"chat template error at {line}:{column}: {error.Message}";
+        string message = error.RaisedByTemplate ? error.Message : $"chat template error at {TemplateParser.Where(_document.Source, position)}: {error.Message}";
         return new ChatTemplateException(message, error) { Line = line, Column = column, RaisedByTemplate = error.RaisedByTemplate };
     }
 
@@ -160,7 +165,13 @@ internal sealed partial class TemplateRenderer
                     return Flow.Normal;
                 case SetBlockNode setBlock:
                     {
-                        object? value = Capture(setBlock.Body, new Scope(_scope));
+                        // jinja2 compiles a captured body inline: break/continue inside it leave the loop and drop the capture.
+                        object? value = Capture(setBlock.Body, new Scope(_scope), out var flow);
+                        if (flow != Flow.Normal)
+                        {
+                            return flow;
+                        }
+
                         if (setBlock.Filter is not null)
                         {
                             value = ApplyFilterChain(setBlock.Filter, value);
@@ -177,8 +188,16 @@ internal sealed partial class TemplateRenderer
                     Write(PyFormat.Str(EvaluateCall(callBlock.Call, new MacroValue(callBlock.Caller, _scope))));
                     return Flow.Normal;
                 case FilterBlockNode filterBlock:
-                    Write(PyFormat.Str(ApplyFilterChain(filterBlock.Filter, Capture(filterBlock.Body, new Scope(_scope)))));
-                    return Flow.Normal;
+                    {
+                        string body = Capture(filterBlock.Body, new Scope(_scope), out var flow);
+                        if (flow != Flow.Normal)
+                        {
+                            return flow;
+                        }
+
+                        Write(PyFormat.Str(ApplyFilterChain(filterBlock.Filter, body)));
+                        return Flow.Normal;
+                    }
                 case WithNode with:
                     {
                         var scope = new Scope(_scope);
@@ -230,14 +249,14 @@ internal sealed partial class TemplateRenderer
         }
     }
 
-    /// <summary>Renders <paramref name="body"/> into a string of its own, in <paramref name="scope"/>.</summary>
-    private string Capture(IReadOnlyList<Node> body, Scope scope)
+    /// <summary>Renders <paramref name="body"/> into a string of its own, in <paramref name="scope"/>; <paramref name="flow"/> reports a break or continue inside it.</summary>
+    private string Capture(IReadOnlyList<Node> body, Scope scope, out Flow flow)
     {
         var outerOutput = _output;
         _output = new StringBuilder();
         try
         {
-            RunIn(scope, body);
+            flow = RunIn(scope, body);
             return _output.ToString();
         }
         finally
@@ -275,15 +294,13 @@ internal sealed partial class TemplateRenderer
         }
 
         Allocate(items.Count);
-        if (items.Count == 0)
-        {
-            RunIn(new Scope(outer), node.Else);
-            return;
-        }
 
         Func<TemplateRenderer, object?, object?>? recurse = node.Recursive
             ? (renderer, children) => renderer.Capture(node, children, depth0 + 1)
             : null;
+        // jinja2 clears its "no iteration" flag at the end of the body, so an iteration cut short by break or continue
+        // does not count: the else block runs when no iteration ran to the end (usually: when there were no items).
+        bool completed = false;
         var loop = new LoopContext(items, depth0, recurse);
         for (int i = 0; i < items.Count; i++)
         {
@@ -292,10 +309,18 @@ internal sealed partial class TemplateRenderer
             Assign(node.Target, items[i], scope);
             loop.Index0 = i;
             scope.Set("loop", loop);
-            if (RunIn(scope, node.Body) == Flow.Break)
+            var flow = RunIn(scope, node.Body);
+            if (flow == Flow.Break)
             {
                 break;
             }
+
+            completed |= flow == Flow.Normal;
+        }
+
+        if (!completed && node.Else.Count > 0)
+        {
+            RunIn(new Scope(outer), node.Else);
         }
     }
 

@@ -6,7 +6,8 @@ namespace Memory.Inference.Chat.Templates;
 /// <summary>
 /// Converts the values a caller passes to <see cref="ChatTemplate.Render"/> into template values, the way Python would
 /// see them: JSON numbers without a fraction or exponent become ints (as <c>json.loads</c> does), others floats; objects
-/// become dicts in document order; <see cref="ChatTurn"/>s become <c>{"role", "content"}</c> dicts.
+/// become dicts in document order; <see cref="ChatTurn"/>s become <c>{"role", "content"}</c> dicts; any .NET dictionary
+/// or sequence becomes a dict or list. Values are copied, so a render never sees the caller change them.
 /// </summary>
 internal static class ValueConverter
 {
@@ -35,6 +36,12 @@ internal static class ValueConverter
                 return decimal.IsInteger(m) && m >= long.MinValue && m <= long.MaxValue ? (object)(long)m : (double)m;
             case JsonElement element:
                 return FromJson(element, depth);
+            case System.Text.Json.Nodes.JsonNode node:
+                {
+                    using var document = JsonDocument.Parse(node.ToJsonString());
+                    return FromJson(document.RootElement, depth);
+                }
+
             case ChatTurn turn:
                 return Message(turn);
             case IReadOnlyDictionary<string, object?> dictionary:
@@ -59,10 +66,34 @@ internal static class ValueConverter
                     return new ListValue(items);
                 }
 
+            case System.Collections.IDictionary dictionary:
+                {
+                    // Dictionary<string, string> and friends, which are not IReadOnlyDictionary<string, object?>.
+                    var result = new DictValue();
+                    foreach (System.Collections.DictionaryEntry entry in dictionary)
+                    {
+                        result.Set(Convert(entry.Key, depth + 1), Convert(entry.Value, depth + 1));
+                    }
+
+                    return result;
+                }
+
+            case System.Collections.IEnumerable sequence:
+                {
+                    // List<string>, int[] and other sequences that are not IReadOnlyList<object?>.
+                    var items = new List<object?>();
+                    foreach (var item in sequence)
+                    {
+                        items.Add(Convert(item, depth + 1));
+                    }
+
+                    return new ListValue(items);
+                }
+
             default:
                 throw new ArgumentException(
                     $"a chat template variable of type {value.GetType().Name} is not supported; use string, bool, a number, null, " +
-                    "IReadOnlyList<object?>, IReadOnlyDictionary<string, object?> or JsonElement");
+                    "a list or dictionary of those, or a JsonElement");
         }
     }
 

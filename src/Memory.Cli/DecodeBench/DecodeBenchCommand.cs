@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Memory.Cli.Hosting;
+using Memory.Inference.Decoding;
+using Spectre.Console;
+
+namespace Memory.Cli.DecodeBench;
+
+/// <summary>
+/// <c>memory bench decode --model DIR [--contexts 512,8192] [--batches 1,8,32] [--peer transformers.json] --json</c>:
+/// prefill tokens/s, time to first token, decode tokens/s per batch size, the bandwidth roofline and, with a peer file
+/// from tools/bench_transformers.py, the ratio to Hugging Face transformers on the same weights.
+/// </summary>
+internal static class DecodeBenchCommand
+{
+    private static readonly JsonSerializerOptions PeerJson = new() { PropertyNameCaseInsensitive = true };
+
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var model = new Option<string>("--model") { Description = "Hugging Face model directory.", DefaultValueFactory = _ => Path.Combine("models", "demo") };
+        var contexts = new Option<string>("--contexts") { Description = "Context lengths.", DefaultValueFactory = _ => "512,8192" };
+        var batches = new Option<string>("--batches") { Description = "Decode batch sizes.", DefaultValueFactory = _ => "1,8,32" };
+        var steps = new Option<int>("--steps") { Description = "Timed decode steps per batch.", DefaultValueFactory = _ => 64 };
+        var peer = new Option<string?>("--peer") { Description = "tools/bench_transformers.py's JSON for the same weights, run on the same machine." };
+        var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
+        var bandwidthMiB = new Option<int>("--bandwidth-mib") { Description = "Buffer size of the copy-bandwidth measurement.", DefaultValueFactory = _ => 1024 };
+        var command = new Command("decode", "Prefill and decode speed against the bandwidth roofline and transformers.")
+        {
+            json, model, contexts, batches, steps, peer, accelerator, bandwidthMiB,
+        };
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
+        {
+            var contextList = Numbers(parse.GetValue(contexts)!, "--contexts");
+            var batchList = Numbers(parse.GetValue(batches)!, "--batches");
+            int stepCount = parse.GetValue(steps);
+            if (stepCount < 1)
+            {
+                throw new CliFailureException("--steps must be positive");
+            }
+
+            var peerData = parse.GetValue(peer) is { } peerPath ? ReadPeer(peerPath) : null;
+            int maxTokens = (contextList.Max() + stepCount + 2) * batchList.Max();
+            using var decoder = LlamaDecoder.Open(new DecoderOptions
+            {
+                ModelDirectory = parse.GetValue(model),
+                Accelerator = parse.GetValue(accelerator),
+                KvBlockSize = 256,
+                KvCacheTokens = maxTokens + 512,
+                MaxBatchTokens = 512,
+                MaxSequences = batchList.Max() + 2,
+            });
+            if (contextList.Max() + stepCount + 2 > decoder.Capacity.MaxTokensPerSequence)
+            {
+                throw new CliFailureException($"context {contextList.Max()} + {stepCount} steps exceeds the model's {decoder.Capacity.MaxTokensPerSequence} positions");
+            }
+
+            double bandwidth = DeviceBandwidth.Measure(decoder.Accelerator, (long)parse.GetValue(bandwidthMiB) << 20, repeats: 10);
+            var progress = ProgressDisplay.Enabled ? new Progress<string>(stage => AnsiConsole.MarkupLineInterpolated($"[grey]{stage}[/]")) : null;
+            var benchmark = new DecodeBenchmark(decoder);
+            var results = contextList.Select(c => benchmark.Run(c, batchList, stepCount, bandwidth, peerData, progress, ct)).ToList();
+            var report = new DecodeBenchReport(
+                $"{decoder.Accelerator.AcceleratorType} {decoder.Accelerator.Name}",
+                parse.GetValue(model)!,
+                decoder.WeightBytes,
+                Math.Round(bandwidth / 1e9, 2),
+                results,
+                peerData);
+            if (!parse.GetValue(json))
+            {
+                var table = new Table().AddColumns("context", "batch", "decode tok/s", "ms/step", "roofline tok/s", "share", "× transformers");
+                foreach (var c in results)
+                {
+                    foreach (var b in c.Batches)
+                    {
+                        table.AddRow(N(c.Context), N(b.Batch), F(b.TokensPerSecond), F(b.MsPerStep), F(b.RooflineTokensPerSecond), F(b.ShareOfRoofline), F(b.SpeedupOverPeer));
+                    }
+                }
+
+                AnsiConsole.Write(table);
+            }
+
+            await JsonOutput.WriteLastLineAsync(report);
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static List<int> Numbers(string text, string option)
+    {
+        var values = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+            {
+                throw new CliFailureException($"{option} expects positive numbers separated by commas; '{part}' is not one");
+            }
+
+            values.Add(value);
+        }
+
+        return values.Count > 0 ? values : throw new CliFailureException($"{option} names nothing");
+    }
+
+    private static TransformersPeer ReadPeer(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliFailureException($"--peer: file not found: {path}");
+        }
+
+        return JsonSerializer.Deserialize<TransformersPeer>(File.ReadAllText(path), PeerJson)
+            ?? throw new CliFailureException($"--peer: {path} holds no peer figures");
+    }
+
+    private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string F(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-";
+}

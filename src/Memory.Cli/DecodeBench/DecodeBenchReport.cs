@@ -1,0 +1,35 @@
+namespace Memory.Cli.DecodeBench;
+
+/// <summary>The JSON object <c>memory bench decode</c> prints last.</summary>
+internal sealed record DecodeBenchReport(
+    string Device,
+    string Model,
+    long WeightBytes,
+    double CopyBandwidthGBps,
+    IReadOnlyList<DecodeContextResult> Contexts,
+    TransformersPeer? Peer);
+
+/// <summary>One context length: prefill speed and time to first token, then decode at each batch size.</summary>
+internal sealed record DecodeContextResult(
+    int Context,
+    double PrefillTokensPerSecond,
+    double TimeToFirstTokenMs,
+    IReadOnlyList<DecodeBatchResult> Batches);
+
+/// <summary>
+/// Decode at one batch size: tokens per second over all sequences; at batch 1 also the bytes one step reads (weights
+/// plus the context's KV), the roofline that bandwidth allows, our share of it, and the ratio to the peer.
+/// </summary>
+internal sealed record DecodeBatchResult(
+    int Batch,
+    int Steps,
+    double TokensPerSecond,
+    double MsPerStep,
+    long BytesPerStep,
+    double RooflineTokensPerSecond,
+    double ShareOfRoofline,
+    double? PeerTokensPerSecond,
+    double? SpeedupOverPeer);
+
+/// <summary>Hugging Face transformers' figures for the same weights (tools/bench_transformers.py, same machine, same run).</summary>
+internal sealed record TransformersPeer(string Source, IReadOnlyDictionary<string, double> DecodeTokensPerSecond, IReadOnlyDictionary<string, double> PrefillTokensPerSecond);

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Memory.Inference.Decoding;
+
+namespace Memory.Cli.DecodeBench;
+
+/// <summary>
+/// Prefill and decode speed of the decoder on random prompts: per context length, one sequence is prefilled in
+/// chunks (tokens/s and time to first token), then for each batch size that many sequences of that context decode
+/// together for a number of steps (tokens/s over all of them). Greedy sampling; warm-up steps are not timed.
+/// </summary>
+internal sealed class DecodeBenchmark(LlamaDecoder decoder)
+{
+    public DecodeContextResult Run(int context, IReadOnlyList<int> batches, int steps, double bandwidth, TransformersPeer? peer, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var random = new Random(context);
+        int vocab = decoder.Config.VocabSize;
+        int[] Prompt() => Enumerable.Range(0, context).Select(_ => random.Next(vocab)).ToArray();
+
+        // Warm-up: the first launches compile kernels.
+        var warm = decoder.StartSequence(SamplingOptions.Greedy);
+        decoder.Prefill(warm, Prompt().AsSpan(0, Math.Min(context, 64)), cancellationToken);
+        decoder.Step([warm], cancellationToken);
+        decoder.EndSequence(warm);
+
+        progress?.Report($"context {context}: prefill");
+        var timed = decoder.StartSequence(SamplingOptions.Greedy);
+        long start = Stopwatch.GetTimestamp();
+        decoder.Prefill(timed, Prompt(), cancellationToken);
+        _ = timed.NextToken;
+        double prefillSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        decoder.EndSequence(timed);
+
+        var results = new List<DecodeBatchResult>();
+        long kvBytesPerToken = 2L * decoder.Config.NumLayers * decoder.Config.KvDim * sizeof(ushort);
+        foreach (int batch in batches)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            progress?.Report($"context {context}: batch {batch}");
+            var sequences = new List<DecoderSequence>();
+            try
+            {
+                for (int i = 0; i < batch; i++)
+                {
+                    var sequence = decoder.StartSequence(SamplingOptions.Greedy);
+                    sequences.Add(sequence);
+                    decoder.Prefill(sequence, Prompt(), cancellationToken);
+                }
+
+                decoder.Step(sequences, cancellationToken);
+                start = Stopwatch.GetTimestamp();
+                for (int s = 0; s < steps; s++)
+                {
+                    decoder.Step(sequences, cancellationToken);
+                }
+
+                _ = sequences[0].NextToken;
+                double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                double tokensPerSecond = batch * steps / seconds;
+
+                // One step reads every weight once and each sequence's keys and values (the batch shares the weights).
+                long bytes = decoder.WeightBytes + (batch * (context + (steps / 2)) * kvBytesPerToken);
+                double roofline = bandwidth / bytes * batch;
+                double? peerRate = peer?.DecodeTokensPerSecond.GetValueOrDefault($"{context}x{batch}");
+                results.Add(new DecodeBatchResult(
+                    batch,
+                    steps,
+                    Math.Round(tokensPerSecond, 2),
+                    Math.Round(seconds * 1000 / steps, 3),
+                    bytes,
+                    Math.Round(roofline, 2),
+                    Math.Round(tokensPerSecond / roofline, 4),
+                    peerRate is > 0 ? peerRate : null,
+                    peerRate is > 0 ? Math.Round(tokensPerSecond / peerRate.Value, 3) : null));
+            }
+            finally
+            {
+                foreach (var sequence in sequences)
+                {
+                    decoder.EndSequence(sequence);
+                }
+            }
+        }
+
+        return new DecodeContextResult(context, Math.Round(context / prefillSeconds, 2), Math.Round(prefillSeconds * 1000, 2), results);
+    }
+}
