@@ -19,7 +19,9 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int> _matMulPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _rope;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int> _kvWrite;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> _attention;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
+    private MemoryBuffer1D<float, Stride1D.Dense> _splitScratch;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> _attentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> _logSoftmax;
@@ -31,13 +33,21 @@ public sealed class DecoderKernels : IDisposable
     /// Use the variants without communication between threads (<see cref="MatMulKernel.RunPerThread"/>,
     /// <see cref="PagedAttentionKernel.RunPerThread"/>); by default on the CPU accelerator only.
     /// </param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null)
+    /// <param name="attentionSplitKeys">
+    /// Keys per group of the split attention (<see cref="PagedAttentionKernel"/>); contexts longer than twice this are
+    /// split. By default one tile of the attention group: each group then walks a single tile, so a step's latency no
+    /// longer grows with the context while there are SMs to spread the splits over. Tests make it small to check the
+    /// split path on short contexts.
+    /// </param>
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
         ThreadPerItem = threadPerItem ?? accelerator.AcceleratorType == AcceleratorType.CPU;
         GroupSize = ChooseGroupSize(accelerator, KernelLimits.MaxGroupSize);
         AttentionGroupSize = ChooseGroupSize(accelerator, 128);
+        AttentionSplitKeys = attentionSplitKeys ?? AttentionGroupSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(AttentionSplitKeys, 1, nameof(attentionSplitKeys));
         _noWeights = accelerator.Allocate1D<ushort>(1);
         _noRows = accelerator.Allocate1D<int>(1);
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
@@ -46,7 +56,9 @@ public sealed class DecoderKernels : IDisposable
         _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int>(MatMulKernel.RunPerThread);
         _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RopeKernel.Run);
         _kvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int>(KvCacheWriteKernel.Run);
-        _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>(PagedAttentionKernel.Run);
+        _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
+        _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
+        _splitScratch = accelerator.Allocate1D<float>(1);
         _attentionPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>(PagedAttentionKernel.RunPerThread);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SwiGluKernel.Run);
         _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
@@ -58,6 +70,9 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>Group size of the row-wise kernels (norm, matmul, softmax, sampling).</summary>
     public int GroupSize { get; }
+
+    /// <summary>Keys per group when the grouped attention splits a long context.</summary>
+    public int AttentionSplitKeys { get; }
 
     /// <summary>Group size of the attention kernel; head dimensions up to four times this are supported.</summary>
     public int AttentionGroupSize { get; }
@@ -98,7 +113,11 @@ public sealed class DecoderKernels : IDisposable
         _kvWrite(tokens * kvDim, k, v, kCache.Cast<ushort>(), vCache.Cast<ushort>(), positions, tableOffsets, blockTable, kvDim, blockSize);
 
     /// <summary>Causal paged attention for every (token, head).</summary>
-    public void Attention(ArrayView<float> q, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, ArrayView<float> output, int tokens, int heads, int kvHeads, int headDim, int blockSize)
+    /// <param name="maxContext">
+    /// The longest context (position + 1) among the tokens, or 0 if unknown: above twice
+    /// <see cref="AttentionSplitKeys"/> the grouped kernel splits each head's keys over several groups.
+    /// </param>
+    public void Attention(ArrayView<float> q, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, ArrayView<float> output, int tokens, int heads, int kvHeads, int headDim, int blockSize, int maxContext = 0)
     {
         if (headDim > MaxHeadDim || heads % kvHeads != 0)
         {
@@ -112,7 +131,23 @@ public sealed class DecoderKernels : IDisposable
             return;
         }
 
-        _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, heads, kvHeads, headDim, blockSize, scale);
+        int splits = maxContext > 2 * AttentionSplitKeys ? (maxContext + AttentionSplitKeys - 1) / AttentionSplitKeys : 1;
+        if (splits == 1)
+        {
+            _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1));
+            return;
+        }
+
+        long groups = (long)tokens * heads * splits;
+        if (groups * (headDim + 2) > _splitScratch.Length)
+        {
+            // Grown, never shrunk: the longest batch so far sets the scratch size.
+            _splitScratch.Dispose();
+            _splitScratch = _accelerator.Allocate1D<float>(groups * (headDim + 2));
+        }
+
+        _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits));
+        _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(groups * headDim));
     }
 
     /// <summary>gate = silu(gate) · up over <paramref name="count"/> elements.</summary>
@@ -134,6 +169,7 @@ public sealed class DecoderKernels : IDisposable
     {
         _noWeights.Dispose();
         _noRows.Dispose();
+        _splitScratch.Dispose();
     }
 
     private static int ChooseGroupSize(Accelerator accelerator, int wanted)

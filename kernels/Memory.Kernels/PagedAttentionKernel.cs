@@ -9,10 +9,17 @@ namespace Memory.Kernels;
 /// whose blocks are listed at blockTable[tableOffsets[t]..]. One group per (token, head) walks the keys a tile of
 /// group-size keys at a time with an online softmax (running max and sum), so no score matrix is stored and any
 /// context length fits. Keys and values are fp16 in layout [block, slot, kv head, head dim].
+/// Long contexts are split (flash-decoding): with <c>splits</c> &gt; 1 each (token, head) gets that many groups, each
+/// over its own range of <c>splitKeys</c> keys, writing an unnormalised partial output and its (max, sum) for
+/// <see cref="Merge"/>; otherwise a decode step would keep only one group per head busy, a few SMs of a GPU.
 /// </summary>
 public static class PagedAttentionKernel
 {
-    /// <summary>The kernel (explicitly grouped; grid = tokens · heads; headDim ≤ 4 · group size and ≤ 256).</summary>
+    /// <summary>
+    /// The kernel (explicitly grouped; grid = tokens · heads · splits; headDim ≤ 4 · group size and ≤ 256). With one
+    /// split the normalised result goes to <paramref name="output"/>; with more, group i = pair · splits + split writes
+    /// its partial row to splitScratch[i · headDim ..] and its running max and sum to splitScratch[grid · headDim + 2i ..].
+    /// </summary>
     public static void Run(
         ArrayView<float> q,
         ArrayView<Half> kCache,
@@ -21,17 +28,24 @@ public static class PagedAttentionKernel
         ArrayView<int> tableOffsets,
         ArrayView<int> blockTable,
         ArrayView<float> output,
-        int heads,
-        int kvHeads,
-        int headDim,
-        int blockSize,
-        float scale)
+        ArrayView<float> splitScratch,
+        AttentionShape shape)
     {
+        int heads = shape.Heads;
+        int kvHeads = shape.KvHeads;
+        int headDim = shape.HeadDim;
+        int blockSize = shape.BlockSize;
+        float scale = shape.Scale;
+        int splitKeys = shape.SplitKeys;
+        int splits = shape.Splits;
         var scratch = SharedMemory.Allocate<float>(GroupReductions.ScratchSize);
         var qs = SharedMemory.Allocate<float>(KernelLimits.MaxHeadDim);
         var ps = SharedMemory.Allocate<float>(KernelLimits.MaxGroupSize);
-        int token = Grid.IdxX / heads;
-        int head = Grid.IdxX % heads;
+        int pair = Grid.IdxX / splits;
+        int split = Grid.IdxX % splits;
+        int statsBase = Grid.DimX * headDim;
+        int token = pair / heads;
+        int head = pair % heads;
         int kvHead = head / (heads / kvHeads);
         int kvDim = kvHeads * headDim;
         int tid = Group.IdxX;
@@ -43,14 +57,27 @@ public static class PagedAttentionKernel
         }
 
         Group.Barrier();
-        int count = positions[token] + 1;
+        // Keys [begin, count) of this split; the whole group leaves together when its range is empty.
+        int begin = split * splitKeys;
+        int count = Math.Min(positions[token] + 1, splits == 1 ? int.MaxValue : begin + splitKeys);
+        if (begin >= count)
+        {
+            if (tid == 0)
+            {
+                splitScratch[statsBase + (2 * Grid.IdxX)] = float.NegativeInfinity;
+                splitScratch[statsBase + (2 * Grid.IdxX) + 1] = 0f;
+            }
+
+            return;
+        }
+
         int tableOffset = tableOffsets[token];
         int headOffset = kvHead * headDim;
         float m = float.NegativeInfinity;
         float l = 0f;
         float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
         int d0 = tid, d1 = tid + g, d2 = tid + (2 * g), d3 = tid + (3 * g);
-        for (int tile = 0; tile < count; tile += g)
+        for (int tile = begin; tile < count; tile += g)
         {
             int j = tile + tid;
             float s = float.NegativeInfinity;
@@ -58,11 +85,23 @@ public static class PagedAttentionKernel
             {
                 int slot = (blockTable[tableOffset + (j / blockSize)] * blockSize) + (j % blockSize);
                 int kb = (slot * kvDim) + headOffset;
-                s = 0f;
-                for (int d = 0; d < headDim; d++)
+                // Four independent sums: the key's loads can be in flight together instead of one per dependent add.
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                int d = 0;
+                for (; d + 3 < headDim; d += 4)
                 {
-                    s += qs[d] * (float)kCache[kb + d];
+                    s0 += qs[d] * (float)kCache[kb + d];
+                    s1 += qs[d + 1] * (float)kCache[kb + d + 1];
+                    s2 += qs[d + 2] * (float)kCache[kb + d + 2];
+                    s3 += qs[d + 3] * (float)kCache[kb + d + 3];
                 }
+
+                for (; d < headDim; d++)
+                {
+                    s0 += qs[d] * (float)kCache[kb + d];
+                }
+
+                s = (s0 + s1) + (s2 + s3);
             }
 
             float mNew = MathF.Max(m, GroupReductions.Max(s, scratch));
@@ -107,26 +146,73 @@ public static class PagedAttentionKernel
             Group.Barrier();
         }
 
+        var target = output;
+        int targetBase = qBase;
         float inverse = 1f / l;
+        if (splits > 1)
+        {
+            target = splitScratch;
+            targetBase = Grid.IdxX * headDim;
+            inverse = 1f;
+            if (tid == 0)
+            {
+                splitScratch[statsBase + (2 * Grid.IdxX)] = m;
+                splitScratch[statsBase + (2 * Grid.IdxX) + 1] = l;
+            }
+        }
+
         if (d0 < headDim)
         {
-            output[qBase + d0] = acc0 * inverse;
+            target[targetBase + d0] = acc0 * inverse;
         }
 
         if (d1 < headDim)
         {
-            output[qBase + d1] = acc1 * inverse;
+            target[targetBase + d1] = acc1 * inverse;
         }
 
         if (d2 < headDim)
         {
-            output[qBase + d2] = acc2 * inverse;
+            target[targetBase + d2] = acc2 * inverse;
         }
 
         if (d3 < headDim)
         {
-            output[qBase + d3] = acc3 * inverse;
+            target[targetBase + d3] = acc3 * inverse;
         }
+    }
+
+    /// <summary>
+    /// Combines the splits of <see cref="Run"/> (auto-grouped; one index per (token, head, d); the stats start at
+    /// <paramref name="statsBase"/> = groups · headDim of the scratch): each partial row is
+    /// weighted by exp(its max − the overall max), the sum divided by the likewise weighted sums; empty splits
+    /// (max −∞) weigh nothing.
+    /// </summary>
+    public static void Merge(Index1D index, ArrayView<float> scratch, ArrayView<float> output, int headDim, int splits, int statsBase)
+    {
+        int pair = index / headDim;
+        int d = index % headDim;
+        int first = pair * splits;
+        float max = float.NegativeInfinity;
+        for (int s = 0; s < splits; s++)
+        {
+            max = MathF.Max(max, scratch[statsBase + (2 * (first + s))]);
+        }
+
+        float sum = 0f;
+        float acc = 0f;
+        for (int s = 0; s < splits; s++)
+        {
+            float m = scratch[statsBase + (2 * (first + s))];
+            if (m != float.NegativeInfinity)
+            {
+                float weight = MathF.Exp(m - max);
+                sum += scratch[statsBase + (2 * (first + s)) + 1] * weight;
+                acc += scratch[((first + s) * headDim) + d] * weight;
+            }
+        }
+
+        output[index] = acc / sum;
     }
 
     /// <summary>

@@ -41,6 +41,26 @@ internal static class StoreArguments
         }
     }
 
+    /// <summary>Most content hashes one <see cref="IMemoryStore.FindByHashesAsync"/> call may ask for.</summary>
+    public const int MaxHashes = 10_000;
+
+    public static void Hashes(IReadOnlyCollection<string> hashes)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        if (hashes.Count > MaxHashes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(hashes), hashes.Count, $"At most {MaxHashes} hashes can be looked up at once.");
+        }
+
+        foreach (var hash in hashes)
+        {
+            if (string.IsNullOrEmpty(hash))
+            {
+                throw new ArgumentException("A content hash cannot be empty.", nameof(hashes));
+            }
+        }
+    }
+
     public static void Limit(int limit, int max)
     {
         if (limit < 1 || limit > max)

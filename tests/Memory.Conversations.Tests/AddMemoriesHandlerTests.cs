@@ -82,6 +82,40 @@ public class AddMemoriesHandlerTests
         Assert.Equal(MemoryEvent.Add, bob.Results[0].Event);
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Only_the_same_text_role_and_exact_scope_is_a_duplicate_of_a_whole_batch(string store)
+    {
+        await using var engine = await EngineHarness.StartAsync(store);
+        var aliceAtWork = MemoryScope.From("alice", "work-agent", null);
+        var stored = await engine.Send(new AddMemoriesRequest(
+            engine.Tenant,
+            Alice,
+            [new IncomingMessage("user", "I play the cello."), new IncomingMessage("assistant", "Noted: cello."), new IncomingMessage("user", "I run on Sundays.")],
+            null,
+            false,
+            "test"));
+        await engine.Send(new AddMemoriesRequest(engine.Tenant, aliceAtWork, [new IncomingMessage("user", "I drink tea.")], null, false, "test"));
+
+        var batch = Enumerable.Range(0, 300).Select(i => new IncomingMessage("user", $"Batch message {i}.")).ToList();
+        batch.Insert(17, new IncomingMessage("user", "i play the CELLO."));   // same text, role and scope: NONE
+        batch.Insert(42, new IncomingMessage("assistant", "I run on Sundays.")); // another role: a new memory
+        batch.Insert(99, new IncomingMessage("user", "I drink tea."));       // stored only in a narrower scope: new
+        batch.Add(new IncomingMessage("user", "Batch message 5."));          // repeated inside this batch: NONE
+        var result = await engine.Send(new AddMemoriesRequest(engine.Tenant, Alice, batch, null, false, "test"));
+
+        Assert.Equal(MemoryEvent.None, result.Results[17].Event);
+        Assert.Equal(stored.Results[0].Id, result.Results[17].Id);
+        Assert.Equal(MemoryEvent.Add, result.Results[42].Event);
+        Assert.NotEqual(stored.Results[2].Id, result.Results[42].Id);
+        Assert.Equal(MemoryEvent.Add, result.Results[99].Event);
+        Assert.Equal(MemoryEvent.None, result.Results[^1].Event);
+        Assert.Equal(result.Results[5].Id, result.Results[^1].Id);
+        Assert.Equal(batch.Count - 2, result.Results.Count(r => r.Event == MemoryEvent.Add));
+        Assert.Equal(3 + 1 + batch.Count - 2, await engine.Store.CountAsync(engine.Tenant, CancellationToken.None));
+    }
+
     [Fact]
     public async Task Infer_true_is_refused_and_stores_nothing()
     {

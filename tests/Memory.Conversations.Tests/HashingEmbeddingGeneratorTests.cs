@@ -1,5 +1,6 @@
 using Memory.Conversations.Embeddings;
 using Memory.Conversations.Retrieval;
+using Memory.Conversations.Tests.Reference;
 
 namespace Memory.Conversations.Tests;
 
@@ -13,6 +14,63 @@ public class HashingEmbeddingGeneratorTests
         var a = await Create().GenerateAsync(["Caroline went to the LGBTQ support group yesterday."]);
         var b = await Create().GenerateAsync(["Caroline went to the LGBTQ support group yesterday."]);
         Assert.Equal(a[0].Vector.ToArray(), b[0].Vector.ToArray());
+    }
+
+    public static TheoryData<int, int, double, double, double> Configurations => new()
+    {
+        { 384, 3, 1.0, 0.5, 0.5 },
+        { 256, 2, 1.0, 0.0, 0.7 },
+        { 97, 5, 0.3, 1.0, 0.0 },
+        { 8, 8, 1.0, 1.0, 1.0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void The_vectors_are_bit_for_bit_those_of_the_string_keyed_implementation(
+        int dimensions, int charNGramLength, double unigramWeight, double bigramWeight, double charNGramWeight)
+    {
+        var options = new HashingEmbeddingOptions
+        {
+            CharNGramLength = charNGramLength,
+            UnigramWeight = unigramWeight,
+            BigramWeight = bigramWeight,
+            CharNGramWeight = charNGramWeight,
+        };
+        var generator = new HashingEmbeddingGenerator(dimensions, options);
+        var reference = new ReferenceHashingEmbedder(dimensions, options);
+        foreach (var text in Texts())
+        {
+            Assert.Equal(reference.Embed(text), generator.Embed(text));
+        }
+    }
+
+    private static IEnumerable<string> Texts()
+    {
+        string[] fixedTexts =
+        [
+            "Caroline went to the LGBTQ support group yesterday.", "Thanks!", "🙂", "a the of", "2023", "", "   ",
+            "Me too", "I I I I love love love it", "Ünïcödé naïve café — Straße", "日本語のテキストです", "x", "ab", "running runs ran",
+            "My sister painted a pottery class in Berlin last week and loved it (note 42).", "?!...", "e-mail: a.b@c.de",
+        ];
+        foreach (var text in fixedTexts)
+        {
+            yield return text;
+        }
+
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz     0123456789éü🙂,.!'-";
+        var random = new Random(2026);
+        for (var i = 0; i < 300; i++)
+        {
+            var length = random.Next(1, 120);
+            var chars = new char[length];
+            for (var j = 0; j < length; j++)
+            {
+                chars[j] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            // A lone surrogate half from the emoji is fine: both implementations see the same UTF-16 code units.
+            yield return new string(chars);
+        }
     }
 
     [Fact]

@@ -1,20 +1,38 @@
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
 using Memory.Kernels;
 
 namespace Memory.Kernels.Tests;
 
-/// <summary>One ILGPU CPU accelerator (warp size 4, groups of up to 32 threads) and the compiled kernels, shared by the tests.</summary>
+/// <summary>
+/// One ILGPU accelerator and the compiled kernels, shared by the tests: the CPU accelerator (warp size 4, groups of up
+/// to 32 threads), or the first CUDA device when MEMORY_TEST_ACCELERATOR=cuda, which is how the GPU machine runs these
+/// same tests (tools/bench/gpu_session.sh).
+/// </summary>
 public sealed class CpuAcceleratorFixture : IDisposable
 {
     public CpuAcceleratorFixture()
     {
-        Context = Context.Create(builder => builder.CPU(new CPUDevice(4, 8, 1)));
-        Accelerator = Context.CreateCPUAccelerator(0);
-        Kernels = new DecoderKernels(Accelerator);
-        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false);
+        if (string.Equals(Environment.GetEnvironmentVariable("MEMORY_TEST_ACCELERATOR"), "cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            Context = Context.Create(builder => builder.Cuda().Math(MathMode.Default).EnableAlgorithms());
+            Accelerator = Context.CreateCudaAccelerator(0);
+        }
+        else
+        {
+            Context = Context.Create(builder => builder.CPU(new CPUDevice(4, 8, 1)));
+            Accelerator = Context.CreateCPUAccelerator(0);
+        }
+
+        Kernels = new DecoderKernels(Accelerator, threadPerItem: true);
+        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false, attentionSplitKeys: SplitKeys);
     }
+
+    /// <summary>Keys per split of <see cref="GroupedKernels"/>' attention: small, so short test contexts take the split path.</summary>
+    public const int SplitKeys = 8;
 
     public Context Context { get; }
 

@@ -7,13 +7,16 @@ namespace Memory.Kernels.Tests;
 public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
 {
     [Theory]
-    [InlineData(4, 2, 16, 4, false)]
-    [InlineData(3, 1, 24, 5, false)]
-    [InlineData(2, 2, 64, 256, false)]
-    [InlineData(4, 2, 16, 4, true)]
-    [InlineData(3, 1, 24, 5, true)]
-    [InlineData(2, 2, 64, 256, true)]
-    public void Paged_cache_attention_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize, bool grouped)
+    [InlineData(4, 2, 16, 4, false, false)]
+    [InlineData(3, 1, 24, 5, false, false)]
+    [InlineData(2, 2, 64, 256, false, false)]
+    [InlineData(4, 2, 16, 4, true, false)]
+    [InlineData(3, 1, 24, 5, true, false)]
+    [InlineData(2, 2, 64, 256, true, false)]
+    [InlineData(4, 2, 16, 4, true, true)]
+    [InlineData(3, 1, 24, 5, true, true)]
+    [InlineData(2, 2, 64, 256, true, true)]
+    public void Paged_cache_attention_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize, bool grouped, bool split)
     {
         var kernels = grouped ? fixture.GroupedKernels : fixture.Kernels;
         // Two sequences: 37 cached positions and 9, the last tokens of each in this batch (a prefill chunk and a decode).
@@ -65,7 +68,11 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         using var offBuffer = fixture.Upload(offsets.ToArray());
         using var tableBuffer = fixture.Upload(table);
         using var output = fixture.Accelerator.Allocate1D<float>(q.Length);
-        kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize);
+        // With split, the longest context (37) spans five splits of the fixture's 8 keys, the shorter one (9) two, so
+        // the merge sees empty splits too; without, the kernel is not told the context and runs one group per head.
+        int maxContext = split ? positions.Max() + 1 : 0;
+        Assert.True(!split || maxContext > 2 * CpuAcceleratorFixture.SplitKeys);
+        kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize, maxContext);
         var actual = fixture.Download(output, q.Length);
 
         var expected = new double[q.Length];

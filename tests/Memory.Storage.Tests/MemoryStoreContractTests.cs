@@ -502,6 +502,72 @@ public abstract class MemoryStoreContractTests
     }
 
     [Fact]
+    public async Task Find_by_hashes_answers_a_whole_batch_like_one_lookup_per_hash()
+    {
+        var tenant = TestMemories.NewTenant();
+        var older = DateTimeOffset.UtcNow.AddDays(-2);
+        var a = TestMemories.Create(tenant, new MemoryScope("u", "agent", null), "same fact", createdAt: older);
+        var b = TestMemories.Create(tenant, new MemoryScope("u", null, null), "same fact");
+        var c = TestMemories.Create(tenant, new MemoryScope("u", null, null), "another fact");
+        var elsewhere = TestMemories.Create(tenant, new MemoryScope("v", null, null), "third fact");
+        var invalid = TestMemories.Create(tenant, new MemoryScope("u", null, null), "stale fact", invalidAt: older);
+        var intruder = TestMemories.NewTenant();
+        await Store.AddAsync([a, b, c, elsewhere, invalid], "api", None);
+        await Store.AddAsync([TestMemories.Create(intruder, new MemoryScope("u", null, null), "same fact")], "api", None);
+
+        string[] hashes = [a.Hash, c.Hash, a.Hash, elsewhere.Hash, invalid.Hash, TestMemories.Hash("never stored")];
+        var batch = await Store.FindByHashesAsync(tenant, User("u"), hashes, None);
+
+        var oneByOne = new List<string>();
+        foreach (var hash in hashes.Distinct())
+        {
+            oneByOne.AddRange((await Store.FindByHashAsync(tenant, User("u"), hash, None)).Select(m => m.Id));
+        }
+
+        Assert.Equal(oneByOne.Order(), batch.Select(m => m.Id).Order());
+        Assert.Equal(new[] { a.Id, b.Id, c.Id }.Order(), batch.Select(m => m.Id).Order());
+        Assert.Equal(a.Id, batch[0].Id); // oldest first, as FindByHashAsync
+        Assert.Equal(a.Embedding.ToArray(), batch[0].Embedding.ToArray());
+        Assert.Empty(await Store.FindByHashesAsync(tenant, User("u"), [], None));
+        Assert.Empty(await Store.FindByHashesAsync(intruder, User("nobody"), hashes, None));
+        Assert.Single(await Store.FindByHashesAsync(intruder, User("u"), hashes, None));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.FindByHashesAsync(tenant, User("u"), [a.Hash, ""], None));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.FindByHashesAsync(tenant, new MemoryScope(null, null, null), [a.Hash], None));
+    }
+
+    [Fact]
+    public async Task Find_by_hashes_takes_thousands_of_hashes_in_one_call()
+    {
+        var tenant = TestMemories.NewTenant();
+        var stored = Enumerable.Range(0, 50).Select(i => TestMemories.Create(tenant, User("u"), $"fact number {i}")).ToList();
+        await Store.AddAsync(stored, "api", None);
+
+        var hashes = Enumerable.Range(0, 5_000).Select(i => TestMemories.Hash($"fact number {i}")).ToList();
+        var found = await Store.FindByHashesAsync(tenant, User("u"), hashes, None);
+
+        Assert.Equal(stored.Select(m => m.Id).Order(), found.Select(m => m.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_large_batch_failing_at_its_last_row_stores_nothing()
+    {
+        var tenant = TestMemories.NewTenant();
+        var first = TestMemories.Create(tenant, User("u"), "already here");
+        await Store.AddAsync([first], "api", None);
+        var batch = Enumerable.Range(0, 500).Select(i => TestMemories.Create(tenant, User("u"), $"batch memory {i} about kayaks")).ToList();
+        batch.Add(TestMemories.Create(tenant, User("u"), "clash", id: first.Id));
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.AddAsync(batch, "api", None));
+
+        Assert.Equal(1, await Store.CountAsync(tenant, None));
+        Assert.Empty(await Store.GetHistoryAsync(tenant, batch[0].Id, None));
+        Assert.Empty(await Store.GetHistoryAsync(tenant, batch[499].Id, None));
+        Assert.Empty(await Store.SearchByTextAsync(tenant, User("u"), "kayaks", MetadataFilter.None, 10, None));
+        Assert.Equal([first.Id], (await Store.SearchByVectorAsync(tenant, User("u"), batch[7].Embedding, MetadataFilter.None, 10, None)).Select(s => s.Memory.Id));
+        Assert.Empty(await Store.FindByHashesAsync(tenant, User("u"), batch.Select(m => m.Hash).ToList(), None));
+    }
+
+    [Fact]
     public async Task Concurrent_writers_and_readers_lose_nothing()
     {
         var tenant = TestMemories.NewTenant();

@@ -48,6 +48,40 @@ public sealed class SqliteMemoryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_large_tenant_gets_the_exact_nearest_neighbours_through_both_index_passes()
+    {
+        // 20,000 memories: above the size where the index scans its 4-bit codes first, on two threads.
+        var tenant = TestMemories.NewTenant();
+        var scope = new MemoryScope("u", null, null);
+        var other = new MemoryScope("v", null, null);
+        var vectors = Enumerable.Range(0, 20_000).Select(i => TestVectors.Random(10_000 + i)).ToArray();
+        await using var store = Open();
+        for (var start = 0; start < vectors.Length; start += 1_000)
+        {
+            var batch = Enumerable.Range(start, 1_000)
+                .Select(i => TestMemories.Create(tenant, i % 10 == 0 ? other : scope, $"memory {i}", vectors[i], id: $"m{i}"))
+                .ToList();
+            await store.AddAsync(batch, "api", CancellationToken.None);
+        }
+
+        for (var q = 0; q < 10; q++)
+        {
+            var query = q % 2 == 0 ? TestVectors.Random(q) : TestVectors.Near(vectors[(q * 997) + 1], q, 0.5f);
+            var exact = Enumerable.Range(0, vectors.Length)
+                .Where(i => i % 10 != 0)
+                .OrderByDescending(i => TestVectors.Cosine(query, vectors[i]))
+                .Take(10)
+                .Select(i => $"m{i}")
+                .ToList();
+
+            var found = await store.SearchByVectorAsync(tenant, scope, query, MetadataFilter.None, 10, CancellationToken.None);
+
+            Assert.Equal(exact, found.Select(s => s.Memory.Id));
+            Assert.All(found, s => Assert.Equal(TestVectors.Cosine(query, s.Memory.Embedding.ToArray()), s.Score, 5));
+        }
+    }
+
+    [Fact]
     public async Task The_file_is_in_wal_mode()
     {
         await using (var store = Open())

@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Every GPU figure the open issues ask for, in one device call (about 8-9 minutes on an H100/H200):
-#   here:        ../shared/tools/gpu-pack src/Memory.Cli/Memory.Cli.csproj
-#                python3 tools/corpus/prepare.py --out /tmp/corpus && mkdir -p .corpus && cp /tmp/corpus/valid.txt .corpus/
-#   device call: carry [".gpu", ".corpus"], command: bash tools/bench/gpu_session.sh
-# Writes $OUT/transformers.json, decode.json, kv.json, kv-ttft-16k.json and session.log (nvidia-smi, versions, timings).
+# The GPU figures the issues ask for, by part, each part inside one device call's 10 minutes:
+#   here:        bash tools/bench/pack_gpu.sh
+#   device call: carry [".gpu", ".corpus"], command: bash tools/bench/gpu_session.sh decode   (or: kv, or: decode kv)
+# decode: $OUT/transformers.json (peer) and decode.json; kv: kv.json (codec, disk tier, TTFT at 2K on the demo model) and
+# kv-ttft-16k.json (TTFT at 16K on the 0.5B model, random tokens). session.log holds nvidia-smi, versions and timings.
 set -uo pipefail
-exec > >(tee "$OUT/session.log") 2>&1
-source .gpu/env.sh
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-memory() { dotnet .gpu/app/Memory.Cli/memory.dll "$@"; }
+exec > >(tee -a "$OUT/session.log") 2>&1
+source tools/bench/gpu_env.sh
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem --format=csv
+python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
 model=/tmp/qwen25-05b
-time python3 tools/bench/make_bench_model.py --out "$model"
-time python3 tools/bench/bench_transformers.py --model "$model" --out "$OUT/transformers.json"
-time memory bench decode --model "$model" --peer "$OUT/transformers.json" --accelerator cuda --json | tail -1 > "$OUT/decode.json"
-time memory bench kv --model models/demo --text .corpus/valid.txt --windows 16 --window 2048 --ttft-context 2047 \
-  --drop-page-cache --accelerator cuda --json | tail -1 > "$OUT/kv.json"
-# Time to first token at 16K needs a model with that many positions: the 0.5B model, random tokens.
-time memory bench kv --model "$model" --ttft-context 16384 --windows 0 --drop-page-cache --accelerator cuda --json | tail -1 > "$OUT/kv-ttft-16k.json"
-cat "$OUT/decode.json" "$OUT/kv.json" "$OUT/kv-ttft-16k.json"
+[ -f "$model/config.json" ] || time python3 tools/bench/make_bench_model.py --out "$model"
+for part in "$@"; do
+  case $part in
+    decode)
+      [ -s "$OUT/transformers.json" ] || [ -n "${DECODE_ARGS:-}" ] || time timeout 150 python3 tools/bench/bench_transformers.py --model "$model" --out "$OUT/transformers.json"
+      peer=(); [ -s "$OUT/transformers.json" ] && peer=(--peer "$OUT/transformers.json")
+      time timeout 200 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" "${peer[@]}" --accelerator cuda ${DECODE_ARGS:-} --json | tee "$OUT/decode.log" | tail -1 > "$OUT/decode.json" ;;
+    kv)
+      time timeout 170 dotnet .gpu/app/Memory.Cli/memory.dll bench kv --model models/demo --text .corpus/valid.txt --windows 8 \
+        --window 2048 --ttft-context 2047 --drop-page-cache --accelerator cuda --json | tee "$OUT/kv.log" | tail -1 > "$OUT/kv.json"
+      # Time to first token at 16K needs a model with that many positions: the 0.5B model, random tokens.
+      time timeout 90 dotnet .gpu/app/Memory.Cli/memory.dll bench kv --model "$model" --ttft-context 16384 --windows 0 \
+        --drop-page-cache --accelerator cuda --json | tee "$OUT/kv-ttft-16k.log" | tail -1 > "$OUT/kv-ttft-16k.json" ;;
+    *) echo "unknown part $part (decode | kv)"; exit 2 ;;
+  esac
+done

@@ -60,6 +60,11 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
     }
 
     /// <summary>The embedding of one text (never all zeros for a non-blank text).</summary>
+    /// <remarks>
+    /// Features are counted by their 64-bit hash, computed straight from the words (no feature strings are built),
+    /// in the order they first occur, so every group is summed in the same order as when they were counted by
+    /// string: the vectors are the same bit for bit (unless two features' 64-bit hashes collide).
+    /// </remarks>
     public float[] Embed(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -71,70 +76,85 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
             content = words;
         }
 
-        var terms = content.Select(WordAnalyzer.Stem).ToList();
-        var vector = new double[_dimensions];
+        var terms = new string[content.Count];
+        for (var i = 0; i < terms.Length; i++)
+        {
+            terms[i] = WordAnalyzer.Stem(content[i]);
+        }
 
-        var unigrams = new Dictionary<string, int>(StringComparer.Ordinal);
+        var vector = new double[_dimensions];
+        var scratch = new double[_dimensions];
+
+        var unigrams = new Dictionary<ulong, int>(terms.Length);
         foreach (var term in terms)
         {
-            Count(unigrams, "u\u0001" + term);
+            Count(unigrams, Finish(Feed(Start('u'), term)));
         }
 
-        var bigrams = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 1; i < terms.Count; i++)
+        var bigrams = new Dictionary<ulong, int>(terms.Length);
+        for (var i = 1; i < terms.Length; i++)
         {
-            Count(bigrams, "b\u0001" + terms[i - 1] + " " + terms[i]);
+            Count(bigrams, Finish(Feed(Feed(Feed(Start('b'), terms[i - 1]), ' '), terms[i])));
         }
 
-        var charGrams = new Dictionary<string, int>(StringComparer.Ordinal);
         var n = _options.CharNGramLength;
+        var charGrams = new Dictionary<ulong, int>(content.Sum(word => Math.Max(1, word.Length + 3 - n)));
         foreach (var word in content)
         {
-            var marked = "#" + word + "#";
-            if (marked.Length <= n)
+            // The n-grams of "#word#".
+            var marked = word.Length + 2;
+            if (marked <= n)
             {
-                Count(charGrams, "c\u0001" + marked);
+                Count(charGrams, Finish(Feed(Feed(Feed(Start('c'), '#'), word), '#')));
                 continue;
             }
 
-            for (var i = 0; i + n <= marked.Length; i++)
+            for (var i = 0; i + n <= marked; i++)
             {
-                Count(charGrams, string.Concat("c\u0001", marked.AsSpan(i, n)));
+                var hash = Start('c');
+                for (var j = i; j < i + n; j++)
+                {
+                    hash = Feed(hash, j == 0 || j == marked - 1 ? '#' : word[j - 1]);
+                }
+
+                Count(charGrams, Finish(hash));
             }
         }
 
         if (unigrams.Count == 0)
         {
             // No letters or digits at all (emoji, punctuation): the normalised text is the only feature.
-            Count(unigrams, "t\u0001" + text.Trim());
+            Count(unigrams, Finish(Feed(Start('t'), text.Trim())));
         }
 
-        AddGroup(vector, unigrams, _options.UnigramWeight);
-        AddGroup(vector, bigrams, _options.BigramWeight);
-        AddGroup(vector, charGrams, _options.CharNGramWeight);
+        AddGroup(vector, scratch, unigrams, _options.UnigramWeight);
+        AddGroup(vector, scratch, bigrams, _options.BigramWeight);
+        AddGroup(vector, scratch, charGrams, _options.CharNGramWeight);
         return Normalize(vector);
     }
 
-    private static void Count(Dictionary<string, int> counts, string feature) =>
-        counts[feature] = counts.GetValueOrDefault(feature) + 1;
+    private static void Count(Dictionary<ulong, int> counts, ulong feature)
+    {
+        ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, feature, out _);
+        count++;
+    }
 
-    private void AddGroup(double[] vector, Dictionary<string, int> counts, double weight)
+    private void AddGroup(double[] vector, double[] group, Dictionary<ulong, int> counts, double weight)
     {
         if (counts.Count == 0 || weight <= 0)
         {
             return;
         }
 
-        var group = new double[_dimensions];
-        foreach (var (feature, tf) in counts)
+        Array.Clear(group);
+        foreach (var (hash, tf) in counts)
         {
-            var hash = FeatureHash(feature);
             var index = (int)(hash % (ulong)_dimensions);
             var sign = (hash >> 63) == 0 ? 1.0 : -1.0;
             group[index] += sign * (1.0 + Math.Log(tf));
         }
 
-        var norm = Math.Sqrt(group.Sum(v => v * v));
+        var norm = Math.Sqrt(SumOfSquares(group));
         if (norm == 0)
         {
             return;
@@ -149,7 +169,7 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
 
     private static float[] Normalize(double[] vector)
     {
-        var norm = Math.Sqrt(vector.Sum(v => v * v));
+        var norm = Math.Sqrt(SumOfSquares(vector));
         var result = new float[vector.Length];
         if (norm == 0)
         {
@@ -165,17 +185,38 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
         return result;
     }
 
-    // FNV-1a over UTF-16 code units, finished with the SplitMix64 mixer so nearby strings spread evenly;
-    // stable across processes and platforms, unlike string.GetHashCode.
-    internal static ulong FeatureHash(string feature)
+    /// <summary>Σ v², added in index order (as Enumerable.Sum did), so results do not change with the rewrite.</summary>
+    private static double SumOfSquares(double[] values)
     {
-        var hash = 14695981039346656037UL;
-        foreach (var c in feature)
+        var sum = 0.0;
+        foreach (var value in values)
         {
-            hash ^= c;
-            hash *= 1099511628211UL;
+            sum += value * value;
         }
 
+        return sum;
+    }
+
+    private const ulong FnvOffset = 14695981039346656037UL;
+    private const ulong FnvPrime = 1099511628211UL;
+
+    /// <summary>The FNV state after a group's prefix ("u\u0001", "b\u0001", "c\u0001" or "t\u0001").</summary>
+    private static ulong Start(char group) => Feed(Feed(FnvOffset, group), '\u0001');
+
+    private static ulong Feed(ulong hash, char c) => (hash ^ c) * FnvPrime;
+
+    private static ulong Feed(ulong hash, string text)
+    {
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * FnvPrime;
+        }
+
+        return hash;
+    }
+
+    private static ulong Finish(ulong hash)
+    {
         hash ^= hash >> 30;
         hash *= 0xBF58476D1CE4E5B9UL;
         hash ^= hash >> 27;
@@ -183,4 +224,8 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
         hash ^= hash >> 31;
         return hash;
     }
+
+    // FNV-1a over UTF-16 code units, finished with the SplitMix64 mixer so nearby strings spread evenly;
+    // stable across processes and platforms, unlike string.GetHashCode.
+    internal static ulong FeatureHash(string feature) => Finish(Feed(FnvOffset, feature));
 }

@@ -45,16 +45,30 @@ public sealed class VerbatimIngestion
         var vectors = await EmbedWithContextAsync(messages, cancellationToken);
         var now = _clock.GetUtcNow();
 
+        var hashes = new string[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            hashes[i] = ContentHash.Compute(messages[i].Content);
+        }
+
+        // One lookup for the whole request; the oldest memory of exactly this scope and role answers each message.
+        var storedThisRequest = new Dictionary<(string Hash, string Role), MemoryRecord>();
+        foreach (var stored in await _store.FindByHashesAsync(request.Tenant, request.Scope, hashes, cancellationToken))
+        {
+            if (stored.Scope == request.Scope && stored.Role is { } storedRole)
+            {
+                storedThisRequest.TryAdd((stored.Hash, storedRole), stored);
+            }
+        }
+
         var changes = new MemoryChange[messages.Count];
         var toStore = new List<MemoryRecord>();
-        var storedThisRequest = new Dictionary<(string Hash, string Role), MemoryRecord>();
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
             var role = message.Role.Trim();
-            var hash = ContentHash.Compute(message.Content);
-            var existing = storedThisRequest.GetValueOrDefault((hash, role))
-                ?? await FindStoredAsync(request.Tenant, request.Scope, hash, role, cancellationToken);
+            var hash = hashes[i];
+            var existing = storedThisRequest.GetValueOrDefault((hash, role));
             if (existing is not null)
             {
                 changes[i] = new MemoryChange(existing.Id, existing.Text, MemoryEvent.None);
@@ -151,12 +165,6 @@ public sealed class VerbatimIngestion
         }
 
         return blended;
-    }
-
-    private async Task<MemoryRecord?> FindStoredAsync(string tenant, MemoryScope scope, string hash, string role, CancellationToken cancellationToken)
-    {
-        var sameHash = await _store.FindByHashAsync(tenant, scope, hash, cancellationToken);
-        return sameHash.FirstOrDefault(m => m.Scope == scope && string.Equals(m.Role, role, StringComparison.Ordinal));
     }
 
     private static Dictionary<string, JsonElement> MergeMetadata(

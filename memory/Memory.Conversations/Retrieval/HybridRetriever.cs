@@ -79,8 +79,14 @@ public sealed class HybridRetriever
     {
         ArgumentNullException.ThrowIfNull(options);
         var limit = (int)Math.Min(10_000, Math.Max((long)topK * options.CandidateMultiplier, options.MinCandidates));
-        var byVector = await _store.SearchByVectorAsync(tenant, scope, queryVector, filter, limit, cancellationToken);
-        var byText = await _store.SearchByTextAsync(tenant, scope, query, filter, limit, cancellationToken);
+
+        // The two searches are independent: the text search runs on another thread while this one runs the vector
+        // search (a store whose async calls complete synchronously, like SQLite's, would otherwise run them in turn).
+        var textSearch = Task.Run(() => _store.SearchByTextAsync(tenant, scope, query, filter, limit, cancellationToken), cancellationToken);
+        var vectorSearch = _store.SearchByVectorAsync(tenant, scope, queryVector, filter, limit, cancellationToken);
+        await Task.WhenAll(vectorSearch, textSearch);
+        var byVector = await vectorSearch;
+        var byText = await textSearch;
 
         var vectorRanks = new Dictionary<string, (int Rank, MemoryRecord Memory)>(StringComparer.Ordinal);
         for (var i = 0; i < byVector.Count; i++)

@@ -49,6 +49,23 @@ public interface IMemoryStore
     Task<IReadOnlyList<MemoryRecord>> FindByHashAsync(
         string tenant, MemoryScope scope, string hash, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Valid memories of the scope whose content hash is any of <paramref name="hashes"/>, in one call (for
+    /// de-duplicating a whole add request); the same rows as <see cref="FindByHashAsync"/> gives for each hash.
+    /// </summary>
+    async Task<IReadOnlyList<MemoryRecord>> FindByHashesAsync(
+        string tenant, MemoryScope scope, IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var found = new List<MemoryRecord>();
+        foreach (var hash in hashes.Distinct(StringComparer.Ordinal))
+        {
+            found.AddRange(await FindByHashAsync(tenant, scope, hash, cancellationToken));
+        }
+
+        return found;
+    }
+
     /// <summary>Nearest memories by cosine similarity (score in [-1, 1], higher is nearer).</summary>
     Task<IReadOnlyList<ScoredMemory>> SearchByVectorAsync(
         string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter, int limit, CancellationToken cancellationToken);

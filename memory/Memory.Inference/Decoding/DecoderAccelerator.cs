@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -33,7 +34,8 @@ public sealed class DecoderAccelerator : IDisposable
     {
         if (preference != AcceleratorPreference.Cpu)
         {
-            var context = Context.Create(builder => builder.Cuda().Math(MathMode.Default));
+            // Algorithms supplies PTX for the double-precision cosine and sine RoPE takes (no intrinsic exists for them).
+            var context = Context.Create(builder => builder.Cuda().Math(MathMode.Default).EnableAlgorithms());
             if (context.GetCudaDevices().Count > 0)
             {
                 return new DecoderAccelerator(context, context.CreateCudaAccelerator(0));

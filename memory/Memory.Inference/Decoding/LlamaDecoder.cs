@@ -279,6 +279,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             }
         }
 
+        int maxContext = positions.Max() + 1;
         var b = _buffers;
         Upload(b.Ids, ids);
         Upload(b.Positions, positions);
@@ -310,7 +311,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             var keys = _cache.Keys(l);
             var values = _cache.Values(l);
             _kernels.WriteKv(k, v, keys, values, pos, tableOffsets, blockTable, tokens, c.KvDim, _cache.BlockSize);
-            _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize);
+            _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext);
             _kernels.MatMul(attention, layer.O.View, layer.OBias?.View ?? none, x, tokens, c.HiddenSize, c.QDim, accumulate: true);
             _kernels.RmsNorm(x, null, layer.PostAttentionNorm.View, normed, tokens, c.HiddenSize, c.RmsNormEps);
             _kernels.MatMul(normed, layer.Gate.View, layer.GateBias?.View ?? none, gate, tokens, c.IntermediateSize, c.HiddenSize, accumulate: false);

@@ -25,6 +25,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PostgresMigrator _migrator;
     private readonly SemaphoreSlim _initializeLock = new(1, 1);
+    private readonly ScopeSizeCache _scopeSizes = new(TimeProvider.System);
     private volatile bool _initialized;
 
     public PostgresMemoryStore(string connectionString, int embeddingDimensions, ILoggerFactory loggerFactory)
@@ -156,6 +157,11 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         {
             throw new ArgumentException("A memory with one of these ids already exists for its tenant; nothing was stored.", nameof(memories), exception);
         }
+
+        foreach (var tenant in memories.Select(m => m.Tenant).Distinct(StringComparer.Ordinal))
+        {
+            _scopeSizes.Forget(tenant);
+        }
     }
 
     public async Task<MemoryRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
@@ -229,6 +235,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("history_id", NpgsqlDbType.Text, Guid.NewGuid().ToString());
         command.Parameters.AddWithValue("actor", NpgsqlDbType.Text, (object?)actor ?? DBNull.Value);
         var records = await ReadRecordsAsync(command, cancellationToken);
+        _scopeSizes.Forget(tenant);
         return records.Count == 0 ? null : records[0];
     }
 
@@ -241,7 +248,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("tenant", NpgsqlDbType.Text, tenant);
         command.Parameters.AddWithValue("id", NpgsqlDbType.Text, id);
         AddDeleteParameters(command, actor);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        _scopeSizes.Forget(tenant);
+        return deleted;
     }
 
     public async Task<int> DeleteScopeAsync(string tenant, MemoryScope scope, string actor, CancellationToken cancellationToken)
@@ -252,7 +261,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         await using var command = DataSource.CreateCommand();
         command.CommandText = DeleteSql(PostgresConditions.TenantAndScope(command.Parameters, tenant, scope));
         AddDeleteParameters(command, actor);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+        _scopeSizes.Forget(tenant);
+        return deleted;
     }
 
     public async Task ResetAsync(string tenant, CancellationToken cancellationToken)
@@ -266,6 +277,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM memory_history WHERE tenant = @tenant") { Parameters = { new("tenant", tenant) } });
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        _scopeSizes.Forget(tenant);
         _logger.LogInformation("Reset tenant {Tenant}", tenant);
     }
 
@@ -299,6 +311,25 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope);
         command.CommandText = $"SELECT {PostgresRecords.Columns} FROM memories WHERE {where} AND hash = @hash AND invalid_at IS NULL ORDER BY created_at, id";
         command.Parameters.AddWithValue("hash", NpgsqlDbType.Text, hash);
+        return await ReadRecordsAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<MemoryRecord>> FindByHashesAsync(
+        string tenant, MemoryScope scope, IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
+    {
+        StoreArguments.Tenant(tenant);
+        StoreArguments.Scope(scope);
+        StoreArguments.Hashes(hashes);
+        if (hashes.Count == 0)
+        {
+            return [];
+        }
+
+        await InitializeAsync(cancellationToken);
+        await using var command = DataSource.CreateCommand();
+        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope);
+        command.CommandText = $"SELECT {PostgresRecords.Columns} FROM memories WHERE {where} AND hash = ANY(@hashes) AND invalid_at IS NULL ORDER BY created_at, id";
+        command.Parameters.AddWithValue("hashes", NpgsqlDbType.Array | NpgsqlDbType.Text, hashes.Distinct(StringComparer.Ordinal).ToArray());
         return await ReadRecordsAsync(command, cancellationToken);
     }
 
@@ -337,7 +368,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         await InitializeAsync(cancellationToken);
-        return await PostgresTextSearch.SearchAsync(DataSource, tenant, scope, terms, filter, limit, cancellationToken);
+        return await PostgresTextSearch.SearchAsync(DataSource, _scopeSizes, tenant, scope, terms, filter, limit, cancellationToken);
     }
 
     public async Task ApplyAsync(string tenant, IReadOnlyList<MemoryOperation> operations, string actor, CancellationToken cancellationToken)
@@ -361,6 +392,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
+        _scopeSizes.Forget(tenant);
     }
 
     public async Task<IReadOnlyList<MemoryRecord>> ListValidAtAsync(
@@ -411,24 +443,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '{efSearch}', true)"));
 
-        var command = new NpgsqlBatchCommand();
-        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
-
-        // "+ 0" hides the ORDER BY from the HNSW index, forcing the exact scan.
-        var orderBy = exact ? "(embedding <=> @query) + 0" : "embedding <=> @query";
-        command.CommandText = $"""
-            WITH candidates AS MATERIALIZED (
-                SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance
-                FROM memories
-                WHERE {where} AND invalid_at IS NULL
-                ORDER BY {orderBy}
-                LIMIT @limit
-            )
-            SELECT * FROM candidates ORDER BY distance
-            """;
-        command.Parameters.Add(new NpgsqlParameter { ParameterName = "query", Value = new Vector(query) });
-        command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
-        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(VectorSearchCommand(tenant, scope, query, filter, limit, exact));
 
         var results = new List<ScoredMemory>(limit);
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
@@ -442,6 +457,32 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
 
         await transaction.CommitAsync(cancellationToken);
         return results;
+    }
+
+    /// <summary>The vector search statement (internal so a test can check its plan uses the HNSW index).</summary>
+    internal NpgsqlBatchCommand VectorSearchCommand(
+        string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter, int limit, bool exact)
+    {
+        var command = new NpgsqlBatchCommand();
+        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
+
+        // The index orders by the half-precision copy (migration 0004), so the ORDER BY must be that expression;
+        // "+ 0" hides the ORDER BY from it, forcing the exact scan. Either way the outer ORDER BY ranks the
+        // candidates by the exact float32 distance.
+        var orderBy = exact ? "(embedding <=> @query) + 0" : $"embedding::halfvec({_dimensions}) <=> @query::halfvec({_dimensions})";
+        command.CommandText = $"""
+            WITH candidates AS MATERIALIZED (
+                SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance
+                FROM memories
+                WHERE {where} AND invalid_at IS NULL
+                ORDER BY {orderBy}
+                LIMIT @limit
+            )
+            SELECT * FROM candidates ORDER BY distance
+            """;
+        command.Parameters.Add(new NpgsqlParameter { ParameterName = "query", Value = new Vector(query) });
+        command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
+        return command;
     }
 
     private async Task CheckSchemaAsync(CancellationToken cancellationToken)

@@ -30,20 +30,24 @@ internal static class PostgresTextSearch
     private const double B = 0.75;
 
     public static async Task<IReadOnlyList<ScoredMemory>> SearchAsync(
-        NpgsqlDataSource dataSource, string tenant, MemoryScope scope, IReadOnlyList<string> terms, MetadataFilter filter, int limit,
-        CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, ScopeSizeCache scopeSizes, string tenant, MemoryScope scope, IReadOnlyList<string> terms,
+        MetadataFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One statement per word, so each is planned with its word: a GIN lookup for a rare word, an early-stopping
-        // scan of the scope for a common one.
+        // scan of the scope for a common one. The scope's size is counted too unless it was counted just before.
         var frequencies = new List<(string Term, long Frequency)>();
-        long scopeSize;
+        var sizeKnown = scopeSizes.TryGet(tenant, scope, filter, out var scopeSize);
         await using (var count = new NpgsqlBatch(connection))
         {
-            var size = new NpgsqlBatchCommand();
-            size.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM memories WHERE {Conditions(size.Parameters, tenant, scope, filter)} LIMIT @cap) AS scoped";
-            size.Parameters.AddWithValue("cap", NpgsqlDbType.Integer, ScopeSizeCap);
-            count.BatchCommands.Add(size);
+            if (!sizeKnown)
+            {
+                var size = new NpgsqlBatchCommand();
+                size.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM memories WHERE {Conditions(size.Parameters, tenant, scope, filter)} LIMIT @cap) AS scoped";
+                size.Parameters.AddWithValue("cap", NpgsqlDbType.Integer, ScopeSizeCap);
+                count.BatchCommands.Add(size);
+            }
+
             foreach (var term in terms)
             {
                 var command = new NpgsqlBatchCommand();
@@ -60,9 +64,14 @@ internal static class PostgresTextSearch
             }
 
             await using var reader = await count.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            scopeSize = reader.GetInt64(0);
-            await reader.NextResultAsync(cancellationToken);
+            if (!sizeKnown)
+            {
+                await reader.ReadAsync(cancellationToken);
+                scopeSize = reader.GetInt64(0);
+                scopeSizes.Set(tenant, scope, filter, scopeSize);
+                await reader.NextResultAsync(cancellationToken);
+            }
+
             foreach (var term in terms)
             {
                 await reader.ReadAsync(cancellationToken);
@@ -94,24 +103,32 @@ internal static class PostgresTextSearch
             budget += frequency;
         }
 
+        // Candidates carry only what ranking needs; each query word is parsed once (terms), not once per candidate;
+        // only the best rows are read whole, by primary key.
         await using var search = new NpgsqlCommand { Connection = connection };
         var conditions = Conditions(search.Parameters, tenant, scope, filter);
-        var matching = $"""
-            SELECT {PostgresRecords.Columns}, text_search, length(text_search) AS lexemes
-            FROM memories, to_tsquery('english'::regconfig, @query) AS query
-            WHERE {conditions} AND text_search @@ query
-            """;
-        var candidates = rare.Count > 0 ? matching : $"SELECT * FROM ({matching} ORDER BY created_at DESC LIMIT @recent) AS recent";
+        var recent = rare.Count > 0 ? string.Empty : "ORDER BY created_at DESC LIMIT @recent";
         search.CommandText = $"""
-            WITH candidates AS MATERIALIZED ({candidates}),
-            scored AS (
-                SELECT c.*, (
-                    SELECT coalesce(sum(t.idf), 0) FROM unnest(@terms, @idfs) AS t(term, idf)
-                    WHERE c.text_search @@ to_tsquery('english'::regconfig, t.term)
-                ) * @k1plus1 / (1 + @k1 * (1 - @b + @b * c.lexemes / greatest(avg(c.lexemes) OVER (), 1))) AS rank
-                FROM candidates AS c
+            WITH terms AS MATERIALIZED (
+                SELECT to_tsquery('english'::regconfig, t.term) AS query, t.idf FROM unnest(@terms, @idfs) AS t(term, idf)
+            ), candidates AS MATERIALIZED (
+                SELECT tenant, id, created_at, text_search, length(text_search) AS lexemes
+                FROM memories, to_tsquery('english'::regconfig, @query) AS query
+                WHERE {conditions} AND text_search @@ query
+                {recent}
+            ), mean AS (
+                SELECT greatest(avg(lexemes), 1) AS lexemes FROM candidates
+            ), ranked AS (
+                SELECT c.tenant, c.id, c.created_at, (
+                    SELECT coalesce(sum(t.idf), 0) FROM terms AS t WHERE c.text_search @@ t.query
+                ) * @k1plus1 / (1 + @k1 * (1 - @b + @b * c.lexemes / mean.lexemes)) AS rank
+                FROM candidates AS c, mean
+                ORDER BY rank DESC, c.created_at DESC
+                LIMIT @limit
             )
-            SELECT {PostgresRecords.Columns}, rank::real FROM scored ORDER BY rank DESC, created_at DESC LIMIT @limit
+            SELECT {PostgresRecords.ColumnsOf("m")}, r.rank::real
+            FROM ranked AS r JOIN memories AS m ON m.tenant = r.tenant AND m.id = r.id
+            ORDER BY r.rank DESC, r.created_at DESC
             """;
         search.Parameters.AddWithValue("query", NpgsqlDbType.Text, string.Join(" | ", rare.Count > 0 ? rare : frequencies.Select(f => f.Term)));
         search.Parameters.AddWithValue("terms", NpgsqlDbType.Array | NpgsqlDbType.Text, frequencies.Select(f => f.Term).ToArray());
@@ -120,7 +137,11 @@ internal static class PostgresTextSearch
         search.Parameters.AddWithValue("k1", NpgsqlDbType.Double, K1);
         search.Parameters.AddWithValue("b", NpgsqlDbType.Double, B);
         search.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
-        search.Parameters.AddWithValue("recent", NpgsqlDbType.Integer, RecentCandidates);
+        if (rare.Count == 0)
+        {
+            search.Parameters.AddWithValue("recent", NpgsqlDbType.Integer, RecentCandidates);
+        }
+
         var results = new List<ScoredMemory>(limit);
         await using (var reader = await search.ExecuteReaderAsync(cancellationToken))
         {

@@ -32,8 +32,8 @@ internal static class SqliteTextSearch
     private const int CommonBudget = 8_000;
 
     public static async Task<List<(long Row, double Score)>> FindAsync(
-        SqliteConnection connection, string tenant, MemoryScope scope, IReadOnlyList<string> terms, MetadataFilter filter, int limit,
-        CancellationToken cancellationToken)
+        SqliteConnection connection, VectorIndex index, string tenant, MemoryScope scope, IReadOnlyList<string> terms, MetadataFilter filter,
+        int limit, CancellationToken cancellationToken)
     {
         var frequencies = new List<(string Term, int Frequency)>(terms.Count);
         foreach (var term in terms)
@@ -66,7 +66,7 @@ internal static class SqliteTextSearch
         var found = new List<(long Row, double Score)>();
         if (rare.Count > 0)
         {
-            await CollectAsync(connection, tenant, scope, filter, Match(rare), before: null, pageSize: -1, found, cancellationToken);
+            await CollectAsync(connection, index, tenant, scope, filter, Match(rare), before: null, pageSize: -1, found, cancellationToken);
         }
         else
         {
@@ -74,7 +74,7 @@ internal static class SqliteTextSearch
             long? before = null;
             for (var scanned = 0; scanned < CommonBudget && found.Count < limit; scanned += CommonPage)
             {
-                var (seen, lowest) = await CollectAsync(connection, tenant, scope, filter, match, before, CommonPage, found, cancellationToken);
+                var (seen, lowest) = await CollectAsync(connection, index, tenant, scope, filter, match, before, CommonPage, found, cancellationToken);
                 if (seen < CommonPage)
                 {
                     break;
@@ -101,21 +101,35 @@ internal static class SqliteTextSearch
 
     /// <summary>Ranks one page of matches (newest first) and keeps those of the tenant and scope that pass the filter.</summary>
     /// <returns>How many matches the page held, and the lowest row among them (where the next page starts).</returns>
+    /// <remarks>
+    /// Without a metadata filter the tenant and scope are checked against the in-memory vector index, which holds
+    /// every valid memory's row and scope ids: reading each match's row from the file cost more than ranking it.
+    /// The caller re-checks the rows it finally reads, so the file stays the truth.
+    /// </remarks>
     private static async Task<(int Seen, long Lowest)> CollectAsync(
-        SqliteConnection connection, string tenant, MemoryScope scope, MetadataFilter filter, string match, long? before, int pageSize,
-        List<(long Row, double Score)> found, CancellationToken cancellationToken)
+        SqliteConnection connection, VectorIndex index, string tenant, MemoryScope scope, MetadataFilter filter, string match, long? before,
+        int pageSize, List<(long Row, double Score)> found, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        var conditions = SqliteConditions.TenantAndScope(command, tenant, scope) + SqliteConditions.MetadataPrefilter(command, filter);
-        command.CommandText = $"""
-            SELECT hits.rowid, hits.rank, m.seq IS NOT NULL, {(filter.IsEmpty ? "NULL" : "m.metadata")}
-            FROM (
-                SELECT rowid, bm25(memories_fts) AS rank FROM memories_fts
-                WHERE memories_fts MATCH $match {(before is null ? string.Empty : "AND rowid < $before")}
-                ORDER BY rowid DESC LIMIT $page
-            ) AS hits
-            LEFT JOIN memories m ON m.seq = hits.rowid AND {conditions} AND m.invalid_at IS NULL
+        var page = $"""
+            SELECT rowid, bm25(memories_fts) AS rank FROM memories_fts
+            WHERE memories_fts MATCH $match {(before is null ? string.Empty : "AND rowid < $before")}
+            ORDER BY rowid DESC LIMIT $page
             """;
+        if (filter.IsEmpty)
+        {
+            command.CommandText = page;
+        }
+        else
+        {
+            var conditions = SqliteConditions.TenantAndScope(command, tenant, scope) + SqliteConditions.MetadataPrefilter(command, filter);
+            command.CommandText = $"""
+                SELECT hits.rowid, hits.rank, m.seq IS NOT NULL, m.metadata
+                FROM ({page}) AS hits
+                LEFT JOIN memories m ON m.seq = hits.rowid AND {conditions} AND m.invalid_at IS NULL
+                """;
+        }
+
         command.Parameters.AddWithValue("$match", match);
         command.Parameters.AddWithValue("$page", pageSize);
         if (before is { } row)
@@ -125,23 +139,44 @@ internal static class SqliteTextSearch
 
         var seen = 0;
         var lowest = long.MaxValue;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var matches = new List<(long Row, double Score)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            seen++;
-            var hit = reader.GetInt64(0);
-            lowest = Math.Min(lowest, hit);
-            if (!reader.GetBoolean(2))
+            while (await reader.ReadAsync(cancellationToken))
             {
-                continue;
+                seen++;
+                var hit = reader.GetInt64(0);
+                lowest = Math.Min(lowest, hit);
+                if (!filter.IsEmpty && (!reader.GetBoolean(2) || !filter.Matches(MetadataJson.Deserialize(reader.GetString(3)))))
+                {
+                    continue;
+                }
+
+                matches.Add((hit, -reader.GetDouble(1)));
+            }
+        }
+
+        if (filter.IsEmpty && matches.Count > 0)
+        {
+            var rows = new long[matches.Count];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                rows[i] = matches[i].Row;
             }
 
-            if (!filter.IsEmpty && !filter.Matches(MetadataJson.Deserialize(reader.GetString(3))))
+            var inScope = new bool[rows.Length];
+            index.SelectInScope(tenant, scope, rows, inScope);
+            for (var i = 0; i < rows.Length; i++)
             {
-                continue;
+                if (inScope[i])
+                {
+                    found.Add(matches[i]);
+                }
             }
-
-            found.Add((hit, -reader.GetDouble(1)));
+        }
+        else
+        {
+            found.AddRange(matches);
         }
 
         return (seen, lowest);

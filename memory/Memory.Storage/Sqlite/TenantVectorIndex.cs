@@ -4,9 +4,11 @@ using Memory.Conversations.Model;
 namespace Memory.Storage.Sqlite;
 
 /// <summary>
-/// The in-process vector index of one tenant: int8 codes of every valid memory in one contiguous array,
-/// with the scope ids interned to integers so the scan filters by scope without touching strings. It holds
-/// row numbers (SQLite rowids), not records: callers re-read candidates from the file, which stays the truth.
+/// The in-process vector index of one tenant: 4-bit and int8 codes of every valid memory in contiguous arrays,
+/// with the scope ids interned to integers so the scan filters by scope without touching strings. A search scans
+/// the 4-bit codes (<see cref="Int4Vectors"/>: half the bytes, and the scan is bound by memory bandwidth), ranks the
+/// few times more candidates it keeps by their int8 codes, and returns those. It holds row numbers (SQLite
+/// rowids), not records: callers re-read candidates from the file, which stays the truth.
 /// Reads run in parallel; writes are applied after their transaction commits, under the write lock.
 /// </summary>
 internal sealed class TenantVectorIndex : IDisposable
@@ -16,6 +18,7 @@ internal sealed class TenantVectorIndex : IDisposable
 
     private readonly int _dimensions;
     private readonly int _stride;
+    private readonly int _nibbleStride;
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<long, int> _slotOfRow = [];
     private readonly Stack<int> _freeSlots = new();
@@ -25,6 +28,8 @@ internal sealed class TenantVectorIndex : IDisposable
 
     private sbyte[] _codes;
     private float[] _scales;
+    private byte[] _nibbles;
+    private float[] _nibbleScales;
     private long[] _rows;
     private int[] _users;
     private int[] _agents;
@@ -35,9 +40,12 @@ internal sealed class TenantVectorIndex : IDisposable
     {
         _dimensions = dimensions;
         _stride = Int8Vectors.Stride(dimensions);
+        _nibbleStride = Int4Vectors.Stride(dimensions);
         const int initialCapacity = 256;
         _codes = new sbyte[initialCapacity * _stride];
         _scales = new float[initialCapacity];
+        _nibbles = new byte[initialCapacity * _nibbleStride];
+        _nibbleScales = new float[initialCapacity];
         _rows = new long[initialCapacity];
         _users = new int[initialCapacity];
         _agents = new int[initialCapacity];
@@ -77,6 +85,7 @@ internal sealed class TenantVectorIndex : IDisposable
             _agents[slot] = Intern(scope.AgentId);
             _runs[slot] = Intern(scope.RunId);
             _scales[slot] = Int8Vectors.Quantize(embedding, _codes.AsSpan(slot * _stride, _stride));
+            _nibbleScales[slot] = Int4Vectors.Quantize(embedding, _nibbles.AsSpan(slot * _nibbleStride, _nibbleStride));
         }
         finally
         {
@@ -93,6 +102,7 @@ internal sealed class TenantVectorIndex : IDisposable
             {
                 _rows[slot] = -1;
                 _scales[slot] = 0f;
+                _nibbleScales[slot] = 0f;
                 _freeSlots.Push(slot);
             }
         }
@@ -107,6 +117,11 @@ internal sealed class TenantVectorIndex : IDisposable
     {
         var queryCodes = new short[_stride];
         var queryScale = Int8Vectors.QuantizeQuery(query, queryCodes);
+        var nibbleQuery = new sbyte[Int4Vectors.PaddedDimensions(_dimensions)];
+        Int4Vectors.QuantizeQuery(query, nibbleQuery, out var nibbleQuerySum);
+
+        // The 4-bit pass keeps this many for the int8 pass; below that many rows it would not save anything.
+        var shortlist = (count * 4) + 64;
         _lock.EnterReadLock();
         try
         {
@@ -116,22 +131,67 @@ internal sealed class TenantVectorIndex : IDisposable
             }
 
             var filter = new ScopeCodes(user, agent, run);
-            if (_slots < ParallelThreshold || Environment.ProcessorCount < 2)
+            var best = new TopScores(count);
+            if (_slots <= shortlist * 4)
             {
-                var best = new TopScores(count);
                 Scan(0, _slots, filter, queryCodes, best);
                 return best.Sorted(queryScale);
             }
 
-            // Two halves on two threads; the read lock is held by this thread for both.
-            var middle = _slots / 2;
-            var left = new TopScores(count);
-            var right = new TopScores(count);
-            Parallel.Invoke(
-                () => Scan(0, middle, filter, queryCodes, left),
-                () => Scan(middle, _slots, filter, queryCodes, right));
-            left.Merge(right);
-            return left.Sorted(queryScale);
+            var first = new TopScores(shortlist);
+            if (_slots < ParallelThreshold || Environment.ProcessorCount < 2)
+            {
+                ScanNibbles(0, _slots, filter, nibbleQuery, nibbleQuerySum, first);
+            }
+            else
+            {
+                // Two halves on two threads; the read lock is held by this thread for both.
+                var middle = _slots / 2;
+                var right = new TopScores(shortlist);
+                Parallel.Invoke(
+                    () => ScanNibbles(0, middle, filter, nibbleQuery, nibbleQuerySum, first),
+                    () => ScanNibbles(middle, _slots, filter, nibbleQuery, nibbleQuerySum, right));
+                first.Merge(right);
+            }
+
+            ref var codes = ref MemoryMarshal.GetArrayDataReference(_codes);
+            ref var queryStart = ref MemoryMarshal.GetArrayDataReference(queryCodes);
+            foreach (var (slot, _) in first.Items)
+            {
+                var dot = Int8Vectors.Dot(ref System.Runtime.CompilerServices.Unsafe.Add(ref codes, (int)slot * _stride), ref queryStart, _stride);
+                best.Offer(_rows[slot], dot * _scales[slot]);
+            }
+
+            return best.Sorted(queryScale);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Marks which of <paramref name="rows"/> hold a valid memory of <paramref name="scope"/> as this index knows
+    /// it (an in-memory lookup per row instead of a read of the file; callers re-check what they finally return).
+    /// </summary>
+    public void SelectInScope(MemoryScope scope, ReadOnlySpan<long> rows, Span<bool> inScope)
+    {
+        inScope.Clear();
+        _lock.EnterReadLock();
+        try
+        {
+            if (!TryCode(scope.UserId, out var user) || !TryCode(scope.AgentId, out var agent) || !TryCode(scope.RunId, out var run))
+            {
+                return;
+            }
+
+            for (var i = 0; i < rows.Length; i++)
+            {
+                inScope[i] = _slotOfRow.TryGetValue(rows[i], out var slot)
+                    && (user == 0 || _users[slot] == user)
+                    && (agent == 0 || _agents[slot] == agent)
+                    && (run == 0 || _runs[slot] == run);
+            }
         }
         finally
         {
@@ -162,6 +222,29 @@ internal sealed class TenantVectorIndex : IDisposable
         }
     }
 
+    /// <summary>Offers the slots (not rows) of [start, end) that pass the scope, by their 4-bit score.</summary>
+    private void ScanNibbles(int start, int end, ScopeCodes filter, sbyte[] queryCodes, int querySum, TopScores best)
+    {
+        ref var query = ref MemoryMarshal.GetArrayDataReference(queryCodes);
+        ref var nibbles = ref MemoryMarshal.GetArrayDataReference(_nibbles);
+        var offset = 8 * querySum;
+        var rows = _rows;
+        var scales = _nibbleScales;
+        for (var slot = start; slot < end; slot++)
+        {
+            if (rows[slot] < 0
+                || (filter.User != 0 && _users[slot] != filter.User)
+                || (filter.Agent != 0 && _agents[slot] != filter.Agent)
+                || (filter.Run != 0 && _runs[slot] != filter.Run))
+            {
+                continue;
+            }
+
+            var dot = Int4Vectors.DotWithOffset(ref System.Runtime.CompilerServices.Unsafe.Add(ref nibbles, slot * _nibbleStride), ref query, _nibbleStride) - offset;
+            best.Offer(slot, dot * scales[slot]);
+        }
+    }
+
     private int NewSlot()
     {
         if (_slots == _rows.Length)
@@ -169,6 +252,8 @@ internal sealed class TenantVectorIndex : IDisposable
             var capacity = _rows.Length * 2;
             Array.Resize(ref _codes, capacity * _stride);
             Array.Resize(ref _scales, capacity);
+            Array.Resize(ref _nibbles, capacity * _nibbleStride);
+            Array.Resize(ref _nibbleScales, capacity);
             Array.Resize(ref _rows, capacity);
             Array.Resize(ref _users, capacity);
             Array.Resize(ref _agents, capacity);
@@ -224,6 +309,9 @@ internal sealed class TenantVectorIndex : IDisposable
                 _heap.DequeueEnqueue(row, score);
             }
         }
+
+        /// <summary>What the heap holds, in no order.</summary>
+        public IEnumerable<(long Row, float Score)> Items => _heap.UnorderedItems.Select(item => (item.Element, item.Priority));
 
         public void Merge(TopScores other)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -14,7 +15,7 @@ namespace Memory.Cli.DecodeBench;
 /// </summary>
 internal static class DecodeBenchCommand
 {
-    private static readonly JsonSerializerOptions PeerJson = new() { PropertyNameCaseInsensitive = true };
+    private static readonly JsonSerializerOptions PeerJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static Command Create()
     {
@@ -41,12 +42,18 @@ internal static class DecodeBenchCommand
             }
 
             var peerData = parse.GetValue(peer) is { } peerPath ? ReadPeer(peerPath) : null;
-            int maxTokens = (contextList.Max() + stepCount + 2) * batchList.Max();
+            // Stages go to stderr as they finish (a bench run takes minutes; stdout carries the report alone).
+            var clock = Stopwatch.StartNew();
+            var progress = new Progress<string>(stage => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,7:0.0} s] {stage}"));
+            // Sequences take whole blocks: room for the largest batch at the longest context, each rounded up to blocks.
+            const int blockSize = 256;
+            int blocksPerSequence = (contextList.Max() + stepCount + 2 + blockSize - 1) / blockSize;
+            int maxTokens = blocksPerSequence * blockSize * batchList.Max();
             using var decoder = LlamaDecoder.Open(new DecoderOptions
             {
                 ModelDirectory = parse.GetValue(model),
                 Accelerator = parse.GetValue(accelerator),
-                KvBlockSize = 256,
+                KvBlockSize = blockSize,
                 KvCacheTokens = maxTokens + 512,
                 MaxBatchTokens = 512,
                 MaxSequences = batchList.Max() + 2,
@@ -56,8 +63,9 @@ internal static class DecodeBenchCommand
                 throw new CliFailureException($"context {contextList.Max()} + {stepCount} steps exceeds the model's {decoder.Capacity.MaxTokensPerSequence} positions");
             }
 
+            ((IProgress<string>)progress).Report($"model loaded ({decoder.WeightBytes / 1e9:0.###} GB of weights)");
             double bandwidth = DeviceBandwidth.Measure(decoder.Accelerator, (long)parse.GetValue(bandwidthMiB) << 20, repeats: 10);
-            var progress = ProgressDisplay.Enabled ? new Progress<string>(stage => AnsiConsole.MarkupLineInterpolated($"[grey]{stage}[/]")) : null;
+            ((IProgress<string>)progress).Report($"copy bandwidth {bandwidth / 1e9:0.#} GB/s");
             var benchmark = new DecodeBenchmark(decoder);
             var results = contextList.Select(c => benchmark.Run(c, batchList, stepCount, bandwidth, peerData, progress, ct)).ToList();
             var report = new DecodeBenchReport(
@@ -110,8 +118,10 @@ internal static class DecodeBenchCommand
             throw new CliFailureException($"--peer: file not found: {path}");
         }
 
-        return JsonSerializer.Deserialize<TransformersPeer>(File.ReadAllText(path), PeerJson)
-            ?? throw new CliFailureException($"--peer: {path} holds no peer figures");
+        var peer = JsonSerializer.Deserialize<TransformersPeer>(File.ReadAllText(path), PeerJson);
+        return peer is { DecodeTokensPerSecond: not null, PrefillTokensPerSecond: not null }
+            ? peer
+            : throw new CliFailureException($"--peer: {path} holds no \"decode_tokens_per_second\" and \"prefill_tokens_per_second\" figures (tools/bench/bench_transformers.py writes them)");
     }
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);

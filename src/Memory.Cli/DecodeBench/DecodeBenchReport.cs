@@ -9,10 +9,17 @@ internal sealed record DecodeBenchReport(
     IReadOnlyList<DecodeContextResult> Contexts,
     TransformersPeer? Peer);
 
-/// <summary>One context length: prefill speed and time to first token, then decode at each batch size.</summary>
+/// <summary>
+/// One context length: prefill speed, the matrix throughput it amounts to (2 FLOPs per weight per token for the layers,
+/// plus causal attention's QK and PV products; the head's last-token projection left out), the peer's prefill speed,
+/// time to first token, then decode at each batch size.
+/// </summary>
 internal sealed record DecodeContextResult(
     int Context,
     double PrefillTokensPerSecond,
+    double PrefillTflops,
+    double? PeerPrefillTokensPerSecond,
+    double? PrefillSpeedupOverPeer,
     double TimeToFirstTokenMs,
     IReadOnlyList<DecodeBatchResult> Batches);
 
@@ -32,4 +39,7 @@ internal sealed record DecodeBatchResult(
     double? SpeedupOverPeer);
 
 /// <summary>Hugging Face transformers' figures for the same weights (tools/bench_transformers.py, same machine, same run).</summary>
+/// <param name="Source">Library versions, attention implementation, dtype and device.</param>
+/// <param name="DecodeTokensPerSecond">Keyed "CONTEXTxBATCH".</param>
+/// <param name="PrefillTokensPerSecond">Keyed by context length.</param>
 internal sealed record TransformersPeer(string Source, IReadOnlyDictionary<string, double> DecodeTokensPerSecond, IReadOnlyDictionary<string, double> PrefillTokensPerSecond);

@@ -23,12 +23,19 @@ internal sealed class DecodeBenchmark(LlamaDecoder decoder)
         decoder.EndSequence(warm);
 
         progress?.Report($"context {context}: prefill");
+        int[] prompt = Prompt();
         var timed = decoder.StartSequence(SamplingOptions.Greedy);
         long start = Stopwatch.GetTimestamp();
-        decoder.Prefill(timed, Prompt(), cancellationToken);
+        decoder.Prefill(timed, prompt, cancellationToken);
         _ = timed.NextToken;
         double prefillSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+
+        // The batch's sequences start from copies of this prompt's KV blocks instead of prefilling their own: a decode
+        // step reads each sequence's own copy either way, and 32 prefills of 8K tokens would cost minutes of GPU time.
+        int shared = Math.Min(decoder.FullBlockCount(timed), (context - 1) / decoder.KvBlockSize);
+        var blocks = Enumerable.Range(0, shared).Select(i => decoder.ExportBlock(timed, i)).ToList();
         decoder.EndSequence(timed);
+        progress?.Report($"context {context}: prefill {context / prefillSeconds:0.#} tokens/s");
 
         var results = new List<DecodeBatchResult>();
         long kvBytesPerToken = 2L * decoder.Config.NumLayers * decoder.Config.KvDim * sizeof(ushort);
@@ -41,11 +48,12 @@ internal sealed class DecodeBenchmark(LlamaDecoder decoder)
             {
                 for (int i = 0; i < batch; i++)
                 {
-                    var sequence = decoder.StartSequence(SamplingOptions.Greedy);
+                    var sequence = decoder.StartSequenceFromBlocks(blocks, SamplingOptions.Greedy);
                     sequences.Add(sequence);
-                    decoder.Prefill(sequence, Prompt(), cancellationToken);
+                    decoder.Prefill(sequence, prompt.AsSpan(shared * decoder.KvBlockSize), cancellationToken);
                 }
 
+                progress?.Report($"context {context}: batch {batch} prefilled, decoding");
                 decoder.Step(sequences, cancellationToken);
                 start = Stopwatch.GetTimestamp();
                 for (int s = 0; s < steps; s++)
@@ -56,6 +64,7 @@ internal sealed class DecodeBenchmark(LlamaDecoder decoder)
                 _ = sequences[0].NextToken;
                 double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 double tokensPerSecond = batch * steps / seconds;
+                progress?.Report($"context {context}: batch {batch}: {tokensPerSecond:0.#} tokens/s, {seconds * 1000 / steps:0.###} ms/step");
 
                 // One step reads every weight once and each sequence's keys and values (the batch shares the weights).
                 long bytes = decoder.WeightBytes + (batch * (context + (steps / 2)) * kvBytesPerToken);
@@ -81,6 +90,19 @@ internal sealed class DecodeBenchmark(LlamaDecoder decoder)
             }
         }
 
-        return new DecodeContextResult(context, Math.Round(context / prefillSeconds, 2), Math.Round(prefillSeconds * 1000, 2), results);
+        var config = decoder.Config;
+        double layerWeights = (double)config.NumLayers * config.HiddenSize * ((2.0 * config.QDim) + (2.0 * config.KvDim) + (3.0 * config.IntermediateSize));
+        double attentionFlopsPerToken = 4.0 * config.NumLayers * config.QDim * (context / 2.0);
+        double flops = context * ((2 * layerWeights) + attentionFlopsPerToken);
+        double prefillRate = context / prefillSeconds;
+        double? peerPrefill = peer?.PrefillTokensPerSecond.GetValueOrDefault($"{context}");
+        return new DecodeContextResult(
+            context,
+            Math.Round(prefillRate, 2),
+            Math.Round(flops / prefillSeconds / 1e12, 3),
+            peerPrefill is > 0 ? peerPrefill : null,
+            peerPrefill is > 0 ? Math.Round(prefillRate / peerPrefill.Value, 3) : null,
+            Math.Round(prefillSeconds * 1000, 2),
+            results);
     }
 }

@@ -91,7 +91,11 @@ internal static class KvBenchCommand
             }
 
             using var codecDevice = new KvCodecAccelerator(parse.GetValue(codecAccelerator) ?? parse.GetValue(accelerator));
-            var progress = ProgressDisplay.Enabled ? new Progress<string>(stage => AnsiConsole.MarkupLineInterpolated($"[grey]{stage}[/]")) : null;
+            // Stages go to stderr when the output is redirected: a long GPU run that times out still says how far it got.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var progress = ProgressDisplay.Enabled
+                ? new Progress<string>(stage => AnsiConsole.MarkupLineInterpolated($"[grey]{stage}[/]"))
+                : new Progress<string>(stage => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,7:0.0} s] {stage}"));
             KvPerplexityRun? run = null;
             List<KvLevelResult> results = [];
             if (windowCount > 0)

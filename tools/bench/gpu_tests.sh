@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the kernel tests and the decoder's inference tests on the GPU machine's CUDA device (packed by
+# tools/bench/pack_gpu.sh). Writes $OUT/tests-kernels.log and $OUT/tests-inference.log; non-zero exit when a test fails.
+set -uo pipefail
+source tools/bench/gpu_env.sh
+export MEMORY_TEST_ACCELERATOR=cuda DOTNET_ROLL_FORWARD=Major  # the runner targets netcoreapp2.0
+# The runner's directory, not the test assembly's, is AppContext.BaseDirectory: name the reference models' folder.
+export MEMORY_REFERENCE_DIR=$PWD/.gpu/tests/Memory.Inference.Tests/Reference
+status=0
+run() {
+  local project=$1 log=$2; shift 2
+  (cd ".gpu/tests/$project" && timeout "${GPU_TEST_TIMEOUT:-200}" dotnet ../xunit/xunit.console.dll "$project.dll" -noColor "$@") > "$OUT/$log" 2>&1 || status=1
+  grep -E "FAIL|Total:" "$OUT/$log" | tail -20
+}
+run Memory.Kernels.Tests tests-kernels.log
+# The decoder's tests; the chat-template tests never touch the accelerator.
+run Memory.Inference.Tests tests-inference.log -class Memory.Inference.Tests.ReferenceMatchTests -class Memory.Inference.Tests.KvBlockAccessTests \
+  -class Memory.Inference.Tests.DemoModelTests -class Memory.Inference.Tests.GenerationSchedulerTests
+exit $status
