@@ -3,39 +3,19 @@ using ILGPU;
 namespace Memory.Kernels;
 
 /// <summary>
-/// The inverse of <see cref="KvQuantizeKernel"/>: x = anchor (anchor tokens) or anchor + symbol · scale (the others),
-/// written back as fp16 bits rounded to nearest even.
+/// The inverse of <see cref="KvQuantizeKernel.Quantize"/>: x = q · steps[slice], written back as fp16 bits rounded to
+/// nearest even and saturated to the largest finite half.
 /// </summary>
 public static class KvDequantizeKernel
 {
     /// <summary>One index per (slice, token, channel).</summary>
-    public static void Run(
-        Index1D index,
-        ArrayView<short> anchorSymbols,
-        ArrayView<float> anchorScales,
-        ArrayView<short> deltaSymbols,
-        ArrayView<float> deltaScales,
-        ArrayView<ushort> x,
-        int tokens,
-        int channels,
-        int groupSize,
-        int perChannel)
+    public static void Run(Index1D index, ArrayView<short> q, ArrayView<float> steps, ArrayView<ushort> x, int sliceElements)
     {
-        int groups = (tokens + groupSize - 1) / groupSize;
-        int channel = index % channels;
-        int token = (index / channels) % tokens;
-        int slice = index / (channels * tokens);
-        int group = token / groupSize;
-        float anchorScale = anchorScales[perChannel != 0 ? (slice * channels) + channel : (slice * groups) + group];
-        float value = anchorSymbols[(((long)slice * groups) + group) * channels + channel] * anchorScale;
-        if (token % groupSize != 0)
-        {
-            float deltaScale = deltaScales[perChannel != 0 ? (slice * channels) + channel : (slice * tokens) + token];
-            value += deltaSymbols[index] * deltaScale;
-        }
-
-        x[index] = FloatToHalf(value);
+        x[index] = GridToHalf(q[index], steps[index / sliceElements]);
     }
+
+    /// <summary>fp16 bits of q · step, saturated to ±65504 (a grid point past the largest half rounds to it, not to infinity).</summary>
+    public static ushort GridToHalf(short q, float step) => FloatToHalf(MathF.Max(-65504f, MathF.Min(65504f, q * step)));
 
     /// <summary>fp32 to IEEE binary16 bits, round to nearest even, overflow to infinity, NaN kept (quiet).</summary>
     public static ushort FloatToHalf(float value)

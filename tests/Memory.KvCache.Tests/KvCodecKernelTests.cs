@@ -44,70 +44,88 @@ public sealed class KvCodecKernelTests(CpuAccelerator cpu)
     }
 
     [Fact]
-    public void StoredScale_is_the_smallest_bfloat16_not_below_the_input()
+    public void StoredStep_is_the_smallest_bfloat16_not_below_the_input()
     {
         var random = new Random(12);
         for (int i = 0; i < 10000; i++)
         {
-            float scale = (float)(random.NextDouble() * Math.Pow(10, random.Next(-6, 6)));
-            float stored = KvQuantizeKernel.StoredScale(scale);
-            Assert.True(stored >= scale);
+            float step = (float)(random.NextDouble() * Math.Pow(10, random.Next(-6, 6)));
+            float stored = KvQuantizeKernel.StoredStep(step);
+            Assert.True(stored >= step);
             Assert.Equal(0u, BitConverter.SingleToUInt32Bits(stored) & 0xFFFF);
-            Assert.True(stored <= scale * (1 + (1.0 / 128)));
+            Assert.True(stored <= step * (1 + (1.0 / 128)));
         }
 
-        Assert.Equal(0f, KvQuantizeKernel.StoredScale(0f));
-        Assert.Equal(0f, KvQuantizeKernel.StoredScale(float.NaN));
+        Assert.Equal(0f, KvQuantizeKernel.StoredStep(0f));
+        Assert.Equal(0f, KvQuantizeKernel.StoredStep(float.NaN));
+    }
+
+    [Fact]
+    public void QuantizeValue_rounds_halves_away_from_zero_and_clamps()
+    {
+        Assert.Equal(2, KvQuantizeKernel.QuantizeValue(1.5f, 1f));
+        Assert.Equal(-2, KvQuantizeKernel.QuantizeValue(-1.5f, 1f));
+        Assert.Equal(0, KvQuantizeKernel.QuantizeValue(0.49f, 1f));
+        Assert.Equal(KvQuantizeKernel.MaxMagnitude, KvQuantizeKernel.QuantizeValue(float.PositiveInfinity, 1f));
+        Assert.Equal(-KvQuantizeKernel.MaxMagnitude, KvQuantizeKernel.QuantizeValue(-1e30f, 1f));
+        Assert.Equal(0, KvQuantizeKernel.QuantizeValue(float.NaN, 1f));
+        Assert.Equal(0, KvQuantizeKernel.QuantizeValue(5f, 0f));
     }
 
     [Theory]
-    [InlineData(true, 16, 7)]
-    [InlineData(false, 16, 7)]
-    [InlineData(true, 1, 15)]
-    [InlineData(false, 5, 3)]
-    public void Quantize_then_dequantize_on_the_cpu_accelerator_stays_within_half_a_step(bool perChannel, int groupSize, int levels)
+    [InlineData(3, 37, 24)]
+    [InlineData(2, 1, 8)]
+    [InlineData(5, 64, 128)]
+    public void Kernels_on_the_cpu_accelerator_match_the_host_twin_and_stay_within_half_a_step(int slices, int tokens, int channels)
     {
-        const int slices = 3, tokens = 37, channels = 24, anchorLevels = 63;
-        var x = SyntheticKv.Plane(new Random(13), slices, tokens, channels, 3f);
+        var x = SyntheticKv.Plane(new Random(13 + tokens), slices, tokens, channels, 3f);
+        x[0] = 0x7C00;
+        x[^1] = 0xFE00;
         var accelerator = cpu.Accelerator;
         var kernels = new KvCodecKernels(accelerator);
-        int groups = KvCodecKernels.Groups(tokens, groupSize);
+        int plane = tokens * channels;
         using var input = accelerator.Allocate1D(x);
-        using var levelBuffer = accelerator.Allocate1D(Enumerable.Repeat(levels, slices).ToArray());
-        using var anchorScales = accelerator.Allocate1D<float>(KvCodecKernels.AnchorScaleCount(slices, tokens, channels, groupSize, perChannel));
-        using var anchorSymbols = accelerator.Allocate1D<short>(slices * groups * channels);
-        using var anchors = accelerator.Allocate1D<float>(slices * groups * channels);
-        using var deltaScales = accelerator.Allocate1D<float>(KvCodecKernels.DeltaScaleCount(slices, tokens, channels, perChannel));
-        using var deltaSymbols = accelerator.Allocate1D<short>(x.Length);
-        using var output = accelerator.Allocate1D<ushort>(x.Length);
-        kernels.Quantize(input.View, levelBuffer.View, anchorScales.View, anchorSymbols.View, anchors.View, deltaScales.View, deltaSymbols.View, slices, tokens, channels, groupSize, perChannel, anchorLevels);
-        kernels.Dequantize(anchorSymbols.View, anchorScales.View, deltaSymbols.View, deltaScales.View, output.View, slices, tokens, channels, groupSize, perChannel);
+        using var stats = accelerator.Allocate1D<float>(slices * channels * KvQuantizeKernel.StatsPerChannel);
+        kernels.ChannelStats(input.View, stats.View, slices, tokens, channels);
         kernels.Synchronize();
-        var aScales = anchorScales.GetAsArray1D();
-        var dScales = deltaScales.GetAsArray1D();
-        var dSymbols = deltaSymbols.GetAsArray1D();
-        var aSymbols = anchorSymbols.GetAsArray1D();
-        var y = output.GetAsArray1D();
-
-        Assert.All(aSymbols, s => Assert.InRange(s, -anchorLevels, anchorLevels));
-        Assert.All(dSymbols, s => Assert.InRange(s, -levels, levels));
+        var deviceStats = stats.GetAsArray1D();
+        var steps = new float[slices];
         for (int s = 0; s < slices; s++)
         {
-            for (int t = 0; t < tokens; t++)
-            {
-                for (int c = 0; c < channels; c++)
-                {
-                    int i = (((s * tokens) + t) * channels) + c;
-                    int g = t / groupSize;
-                    float step = t % groupSize == 0
-                        ? aScales[perChannel ? (s * channels) + c : (s * groups) + g]
-                        : dScales[perChannel ? (s * channels) + c : (s * tokens) + t];
-                    float original = SyntheticKv.Value(x[i]);
-                    float decoded = SyntheticKv.Value(y[i]);
-                    float bound = (0.5f * step * 1.0001f) + (MathF.Abs(decoded) / 1024f) + 1e-7f;
-                    Assert.True(MathF.Abs(original - decoded) <= bound, $"slice {s} token {t} channel {c}: {original} → {decoded} (step {step})");
-                }
-            }
+            var hostStats = new float[channels * KvQuantizeKernel.StatsPerChannel];
+            Memory.KvCache.Codec.PlaneQuantizer.ChannelStats(x.AsSpan(s * plane, plane), tokens, channels, hostStats);
+            Assert.Equal(hostStats, deviceStats.AsSpan(s * hostStats.Length, hostStats.Length).ToArray());
+            steps[s] = Memory.KvCache.Codec.PlaneQuantizer.Step(hostStats, tokens, channels, 0.5);
         }
+
+        using var stepBuffer = accelerator.Allocate1D(steps);
+        using var q = accelerator.Allocate1D<short>(x.Length);
+        using var output = accelerator.Allocate1D<ushort>(x.Length);
+        kernels.Quantize(input.View, stepBuffer.View, q.View, slices, tokens, channels);
+        kernels.Dequantize(q.View, stepBuffer.View, output.View, slices, tokens, channels);
+        kernels.Synchronize();
+        var grid = q.GetAsArray1D();
+        var y = output.GetAsArray1D();
+        for (int s = 0; s < slices; s++)
+        {
+            var hostGrid = new short[plane];
+            Memory.KvCache.Codec.PlaneQuantizer.Quantize(x.AsSpan(s * plane, plane), steps[s], hostGrid);
+            Assert.Equal(hostGrid, grid.AsSpan(s * plane, plane).ToArray());
+            var hostOut = new ushort[plane];
+            Memory.KvCache.Codec.PlaneQuantizer.Dequantize(hostGrid, steps[s], hostOut);
+            Assert.Equal(hostOut, y.AsSpan(s * plane, plane).ToArray());
+        }
+
+        for (int i = 1; i < x.Length - 1; i++)
+        {
+            float step = steps[i / plane];
+            float original = SyntheticKv.Value(x[i]);
+            float decoded = SyntheticKv.Value(y[i]);
+            float bound = (0.5f * step * 1.0001f) + (MathF.Abs(decoded) / 1024f) + 1e-7f;
+            Assert.True(MathF.Abs(original - decoded) <= bound, $"element {i}: {original} → {decoded} (step {step})");
+        }
+
+        Assert.True(SyntheticKv.Value(y[0]) > 0 && float.IsFinite(SyntheticKv.Value(y[0])), "+∞ clamps to the grid's largest value");
+        Assert.Equal(0f, SyntheticKv.Value(y[^1]));
     }
 }

@@ -36,6 +36,33 @@ internal ref struct BitstreamReader
 
     public uint U32(string what) => BinaryPrimitives.ReadUInt32LittleEndian(Take(4, what));
 
+    /// <summary>A LEB128 value of at most five bytes, not above <paramref name="max"/>.</summary>
+    public int VarLength(string what, int max)
+    {
+        uint value = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte b = U8(what);
+            if (shift == 28 && b > 0x0F)
+            {
+                throw new KvCodecException(KvCodecError.Malformed, $"{what} does not fit 32 bits");
+            }
+
+            value |= (uint)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                break;
+            }
+        }
+
+        if (value > (uint)max)
+        {
+            throw new KvCodecException(KvCodecError.Malformed, $"{what} of {value} exceeds {max}");
+        }
+
+        return (int)value;
+    }
+
     public int Length(string what, int max)
     {
         uint value = U32(what);

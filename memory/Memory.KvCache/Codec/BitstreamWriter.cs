@@ -35,5 +35,17 @@ internal sealed class BitstreamWriter
 
     public void Bytes(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
 
+    /// <summary>LEB128: seven bits a byte, low first, high bit set on every byte but the last.</summary>
+    public void VarUInt(uint value)
+    {
+        while (value >= 0x80)
+        {
+            U8((byte)(value | 0x80));
+            value >>= 7;
+        }
+
+        U8((byte)value);
+    }
+
     public byte[] ToArray() => _buffer.AsSpan(0, Length).ToArray();
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ILGPU;
 using ILGPU.Runtime;
 using Memory.Kernels;
@@ -5,29 +6,41 @@ using Memory.Kernels;
 namespace Memory.KvCache.Codec;
 
 /// <summary>
-/// Encodes and decodes KV blocks (CacheGen-style): quantise / dequantise on an ILGPU accelerator
-/// (<see cref="KvCodecKernels"/>), entropy coding with rANS on the CPU, one independent stream per (block, layer,
-/// keys|values) coded in parallel. Batches of blocks with equal shape share one set of kernel launches.
-/// Thread-safe: device work is serialised, CPU coding runs in parallel.
+/// Encodes and decodes KV blocks. One independent section per (block, layer, keys|values), coded in parallel on the
+/// CPU. Quantised presets: one uniform grid per section (<see cref="PlaneQuantizer.Step"/>), grid values from
+/// <see cref="KvQuantizeKernel"/> on a GPU accelerator (a batch of equal-shape blocks shares each launch) or from its
+/// host twin when the accelerator is ILGPU's CPU accelerator, then <see cref="QuantizedPlaneCoder"/>. Lossless:
+/// <see cref="LosslessPlaneCoder"/>. Thread-safe: device work is serialised, CPU coding runs in parallel.
 /// </summary>
 public sealed class KvBlockCodec
 {
-    private readonly KvCodecKernels _kernels;
+    private readonly KvCodecKernels? _kernels;
     private readonly Lock _device = new();
 
+    /// <summary>A codec on <paramref name="accelerator"/>; on a CPU accelerator quantisation runs on the host.</summary>
     public KvBlockCodec(Accelerator accelerator)
+        : this(accelerator, accelerator is not null && accelerator.AcceleratorType != AcceleratorType.CPU)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        _kernels = new KvCodecKernels(accelerator);
     }
 
-    public Accelerator Accelerator => _kernels.Accelerator;
+    /// <summary>A codec whose quantisation runs in ILGPU kernels on <paramref name="accelerator"/> when <paramref name="quantizeOnAccelerator"/>, else on the host.</summary>
+    public KvBlockCodec(Accelerator accelerator, bool quantizeOnAccelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Accelerator = accelerator;
+        _kernels = quantizeOnAccelerator ? new KvCodecKernels(accelerator) : null;
+    }
+
+    public Accelerator Accelerator { get; }
+
+    /// <summary>Whether quantisation runs in kernels on <see cref="Accelerator"/> (otherwise on the host).</summary>
+    public bool QuantizesOnAccelerator => _kernels is not null;
 
     public byte[] Encode(KvTensors kv, KvCodecPreset preset) => EncodeBatch([kv], preset)[0];
 
     public KvTensors Decode(ReadOnlySpan<byte> data) => DecodeBatch([data.ToArray()])[0];
 
-    /// <summary>Encodes every item at <paramref name="preset"/>; items of equal shape share kernel launches.</summary>
+    /// <summary>Encodes every item at <paramref name="preset"/>; on an accelerator, items of equal shape share kernel launches.</summary>
     public byte[][] EncodeBatch(IReadOnlyList<KvTensors> items, KvCodecPreset preset)
     {
         ArgumentNullException.ThrowIfNull(items);
@@ -42,21 +55,45 @@ public sealed class KvBlockCodec
             }
         }
 
-        var results = new byte[items.Count][];
-        if (preset.IsLossless)
+        var jobs = new List<(int Item, int Layer, bool Keys)>();
+        for (int i = 0; i < items.Count; i++)
         {
-            ParallelCoding.For(items.Count, i => results[i] = EncodeLossless(items[i]));
-            return results;
+            for (int l = 0; l < items[i].Layers; l++)
+            {
+                jobs.Add((i, l, true));
+                jobs.Add((i, l, false));
+            }
         }
 
-        foreach (var shape in Enumerable.Range(0, items.Count).GroupBy(i => (items[i].Tokens, items[i].Channels)))
+        var sections = new byte[jobs.Count][];
+        if (preset.IsLossless)
         {
-            var indices = shape.ToArray();
-            var encoded = EncodeQuantized(indices.Select(i => items[i]).ToArray(), preset);
-            for (int j = 0; j < indices.Length; j++)
+            ParallelCoding.For(jobs.Count, j =>
             {
-                results[indices[j]] = encoded[j];
-            }
+                var (i, l, keys) = jobs[j];
+                sections[j] = LosslessPlaneCoder.Encode(Plane(items[i], l, keys), items[i].Tokens, items[i].Channels);
+            });
+        }
+        else if (_kernels is null)
+        {
+            ParallelCoding.For(jobs.Count, j =>
+            {
+                var (i, l, keys) = jobs[j];
+                sections[j] = EncodeOnHost(items[i], l, keys, preset);
+            });
+        }
+        else
+        {
+            EncodeOnDevice(items, jobs, sections, preset);
+        }
+
+        var results = new byte[items.Count][];
+        int first = 0;
+        for (int i = 0; i < items.Count; i++)
+        {
+            var header = new KvBitstreamHeader(!preset.IsLossless, items[i].Layers, items[i].Tokens, items[i].Channels);
+            results[i] = Assemble(header, sections.AsSpan(first, items[i].Layers * 2));
+            first += items[i].Layers * 2;
         }
 
         return results;
@@ -67,201 +104,183 @@ public sealed class KvBlockCodec
     {
         ArgumentNullException.ThrowIfNull(items);
         var headers = new KvBitstreamHeader[items.Count];
-        var bodyStarts = new int[items.Count];
+        var results = new KvTensors[items.Count];
+        var jobs = new List<(int Item, int Layer, bool Keys, int Start, int Length)>();
         for (int i = 0; i < items.Count; i++)
         {
-            headers[i] = KvBitstreamHeader.Read(items[i], out bodyStarts[i]);
+            headers[i] = KvBitstreamHeader.Read(items[i], out int bodyStart);
+            var sections = ReadSections(items[i], headers[i], bodyStart);
+            for (int s = 0; s < sections.Length; s++)
+            {
+                jobs.Add((i, s / 2, s % 2 == 0, sections[s].Start, sections[s].Length));
+            }
+
+            long elements = (long)headers[i].Layers * headers[i].Tokens * headers[i].Channels;
+            results[i] = new KvTensors(headers[i].Layers, headers[i].Tokens, headers[i].Channels, new ushort[elements], new ushort[elements]);
         }
 
-        var results = new KvTensors[items.Count];
-        var lossless = Enumerable.Range(0, items.Count).Where(i => !headers[i].Quantized).ToArray();
-        ParallelCoding.For(lossless.Length, j => results[lossless[j]] = DecodeLossless(items[lossless[j]], headers[lossless[j]], bodyStarts[lossless[j]]));
-        foreach (var shape in Enumerable.Range(0, items.Count).Where(i => headers[i].Quantized).GroupBy(i => (headers[i].Tokens, headers[i].Channels, headers[i].GroupSize)))
+        if (_kernels is null || headers.All(h => !h.Quantized))
         {
-            var indices = shape.ToArray();
-            var decoded = DecodeQuantized(indices.Select(i => (items[i], headers[i], bodyStarts[i])).ToArray());
-            for (int j = 0; j < indices.Length; j++)
+            ParallelCoding.For(jobs.Count, j =>
             {
-                results[indices[j]] = decoded[j];
-            }
+                var (i, l, keys, start, length) = jobs[j];
+                var header = headers[i];
+                var section = items[i].AsSpan(start, length);
+                var target = Plane(results[i], l, keys);
+                if (!header.Quantized)
+                {
+                    LosslessPlaneCoder.Decode(section, header.Tokens, header.Channels, target);
+                    return;
+                }
+
+                var q = ArrayPool<short>.Shared.Rent(target.Length);
+                try
+                {
+                    float step = QuantizedPlaneCoder.Decode(section, header.Tokens, header.Channels, q.AsSpan(0, target.Length));
+                    PlaneQuantizer.Dequantize(q.AsSpan(0, target.Length), step, target);
+                }
+                finally
+                {
+                    ArrayPool<short>.Shared.Return(q);
+                }
+            });
+        }
+        else
+        {
+            DecodeOnDevice(items, headers, jobs, results);
         }
 
         return results;
     }
 
-    private static byte[] EncodeLossless(KvTensors kv)
+    private static Span<ushort> Plane(KvTensors kv, int layer, bool keys)
     {
-        var header = new KvBitstreamHeader(false, kv.Layers, kv.Tokens, kv.Channels, 0, 0, []);
         int plane = kv.Tokens * kv.Channels;
-        var sections = new byte[kv.Layers * 2][];
-        ParallelCoding.For(sections.Length, s =>
-        {
-            var source = s % 2 == 0 ? kv.Keys : kv.Values;
-            sections[s] = LosslessPlaneCoder.Encode(source.AsSpan((s / 2) * plane, plane), kv.Tokens, kv.Channels);
-        });
-        return Assemble(header, sections);
+        return (keys ? kv.Keys : kv.Values).AsSpan(layer * plane, plane);
     }
 
-    private static KvTensors DecodeLossless(byte[] data, KvBitstreamHeader header, int bodyStart)
+    private static double RelativeStep(KvCodecPreset preset, int layer, int layers, bool keys) =>
+        keys ? preset.KeyStep(layer, layers) : preset.ValueStep(layer, layers);
+
+    private static byte[] EncodeOnHost(KvTensors kv, int layer, bool keys, KvCodecPreset preset)
     {
-        var sections = ReadSections(data, header, bodyStart);
-        int plane = header.Tokens * header.Channels;
-        var keys = new ushort[header.Layers * plane];
-        var values = new ushort[header.Layers * plane];
-        ParallelCoding.For(sections.Length, s =>
+        var plane = Plane(kv, layer, keys);
+        var stats = new float[kv.Channels * KvQuantizeKernel.StatsPerChannel];
+        PlaneQuantizer.ChannelStats(plane, kv.Tokens, kv.Channels, stats);
+        float step = PlaneQuantizer.Step(stats, kv.Tokens, kv.Channels, RelativeStep(preset, layer, kv.Layers, keys));
+        var q = ArrayPool<short>.Shared.Rent(plane.Length);
+        try
         {
-            var target = s % 2 == 0 ? keys : values;
-            LosslessPlaneCoder.Decode(data.AsSpan(sections[s].Start, sections[s].Length), header.Tokens, header.Channels, target.AsSpan((s / 2) * plane, plane));
-        });
-        return new KvTensors(header.Layers, header.Tokens, header.Channels, keys, values);
+            PlaneQuantizer.Quantize(plane, step, q.AsSpan(0, plane.Length));
+            return QuantizedPlaneCoder.Encode(q.AsSpan(0, plane.Length), kv.Tokens, kv.Channels, PlaneQuantizer.StepBits(step));
+        }
+        finally
+        {
+            ArrayPool<short>.Shared.Return(q);
+        }
     }
 
-    private byte[][] EncodeQuantized(KvTensors[] items, KvCodecPreset preset)
+    /// <summary>Kernels per group of equal shape: statistics, steps on the host, grid values; then CPU entropy coding.</summary>
+    private void EncodeOnDevice(IReadOnlyList<KvTensors> items, List<(int Item, int Layer, bool Keys)> jobs, byte[][] sections, KvCodecPreset preset)
     {
-        int tokens = items[0].Tokens;
-        int channels = items[0].Channels;
-        int group = Math.Min(preset.GroupSize, tokens);
-        int slices = items.Sum(i => i.Layers);
-        var levels = new int[slices];
-        var headers = new KvBitstreamHeader[items.Length];
-        int slice = 0;
-        for (int b = 0; b < items.Length; b++)
+        var kernels = _kernels!;
+        foreach (var shape in Enumerable.Range(0, jobs.Count).GroupBy(j => (items[jobs[j].Item].Tokens, items[jobs[j].Item].Channels)))
         {
-            var blockLevels = new byte[items[b].Layers];
-            for (int l = 0; l < items[b].Layers; l++)
+            var members = shape.ToArray();
+            int tokens = shape.Key.Tokens, channels = shape.Key.Channels;
+            int plane = tokens * channels;
+            int slices = members.Length;
+            var steps = new float[slices];
+            var q = new short[(long)slices * plane];
+            lock (_device)
             {
-                blockLevels[l] = (byte)preset.LevelsFor(l, items[b].Layers);
-                levels[slice++] = blockLevels[l];
+                // Callers arrive on any thread, and a CUDA context is current per thread (the decoder's may be current here).
+                Accelerator.Bind();
+                using var x = Accelerator.Allocate1D<ushort>((long)slices * plane);
+                for (int s = 0; s < slices; s++)
+                {
+                    var (i, l, keys) = jobs[members[s]];
+                    x.View.SubView((long)s * plane, plane).CopyFromCPU(Plane(items[i], l, keys).ToArray());
+                }
+
+                using var stats = Accelerator.Allocate1D<float>((long)slices * channels * KvQuantizeKernel.StatsPerChannel);
+                kernels.ChannelStats(x.View, stats.View, slices, tokens, channels);
+                kernels.Synchronize();
+                var host = stats.GetAsArray1D();
+                for (int s = 0; s < slices; s++)
+                {
+                    var (i, l, keys) = jobs[members[s]];
+                    steps[s] = PlaneQuantizer.Step(host.AsSpan(s * channels * KvQuantizeKernel.StatsPerChannel, channels * KvQuantizeKernel.StatsPerChannel), tokens, channels, RelativeStep(preset, l, items[i].Layers, keys));
+                }
+
+                using var stepBuffer = Accelerator.Allocate1D(steps);
+                using var grid = Accelerator.Allocate1D<short>(q.LongLength);
+                kernels.Quantize(x.View, stepBuffer.View, grid.View, slices, tokens, channels);
+                kernels.Synchronize();
+                grid.CopyToCPU(q);
             }
 
-            headers[b] = new KvBitstreamHeader(true, items[b].Layers, tokens, channels, group, preset.AnchorLevels, blockLevels);
+            ParallelCoding.For(slices, s => sections[members[s]] = QuantizedPlaneCoder.Encode(q.AsSpan(s * plane, plane), tokens, channels, PlaneQuantizer.StepBits(steps[s])));
         }
+    }
 
-        var keys = QuantizeOnDevice(items, k => k.Keys, levels, slices, tokens, channels, group, perChannel: true, preset.AnchorLevels);
-        var values = QuantizeOnDevice(items, k => k.Values, levels, slices, tokens, channels, group, perChannel: false, preset.AnchorLevels);
-
-        var sections = new byte[slices * 2][];
-        ParallelCoding.For(sections.Length, s =>
+    private void DecodeOnDevice(IReadOnlyList<byte[]> items, KvBitstreamHeader[] headers, List<(int Item, int Layer, bool Keys, int Start, int Length)> jobs, KvTensors[] results)
+    {
+        var kernels = _kernels!;
+        var lossless = Enumerable.Range(0, jobs.Count).Where(j => !headers[jobs[j].Item].Quantized).ToArray();
+        ParallelCoding.For(lossless.Length, n =>
         {
-            var q = s % 2 == 0 ? keys : values;
-            sections[s] = q.EncodeSlice(s / 2, levels[s / 2], preset.AnchorLevels);
+            var (i, l, keys, start, length) = jobs[lossless[n]];
+            LosslessPlaneCoder.Decode(items[i].AsSpan(start, length), headers[i].Tokens, headers[i].Channels, Plane(results[i], l, keys));
         });
 
-        var results = new byte[items.Length][];
-        int first = 0;
-        for (int b = 0; b < items.Length; b++)
+        foreach (var shape in Enumerable.Range(0, jobs.Count).Where(j => headers[jobs[j].Item].Quantized).GroupBy(j => (headers[jobs[j].Item].Tokens, headers[jobs[j].Item].Channels)))
         {
-            results[b] = Assemble(headers[b], sections.AsSpan(first * 2, items[b].Layers * 2).ToArray());
-            first += items[b].Layers;
-        }
-
-        return results;
-    }
-
-    private KvTensors[] DecodeQuantized((byte[] Data, KvBitstreamHeader Header, int BodyStart)[] items)
-    {
-        var h0 = items[0].Header;
-        int tokens = h0.Tokens;
-        int channels = h0.Channels;
-        int group = h0.GroupSize;
-        int slices = items.Sum(i => i.Header.Layers);
-        var keys = new QuantizedPlanes(slices, tokens, channels, group, perChannel: true);
-        var values = new QuantizedPlanes(slices, tokens, channels, group, perChannel: false);
-        var jobs = new List<(byte[] Data, (int Start, int Length) Section, int Slice, bool IsKeys, int Levels, int AnchorLevels)>();
-        int slice = 0;
-        foreach (var (data, header, bodyStart) in items)
-        {
-            var sections = ReadSections(data, header, bodyStart);
-            for (int l = 0; l < header.Layers; l++, slice++)
+            var members = shape.ToArray();
+            int tokens = shape.Key.Tokens, channels = shape.Key.Channels;
+            int plane = tokens * channels;
+            int slices = members.Length;
+            var steps = new float[slices];
+            var q = new short[(long)slices * plane];
+            ParallelCoding.For(slices, s =>
             {
-                jobs.Add((data, sections[2 * l], slice, true, header.Levels[l], header.AnchorLevels));
-                jobs.Add((data, sections[(2 * l) + 1], slice, false, header.Levels[l], header.AnchorLevels));
-            }
-        }
+                var (i, _, _, start, length) = jobs[members[s]];
+                steps[s] = QuantizedPlaneCoder.Decode(items[i].AsSpan(start, length), tokens, channels, q.AsSpan(s * plane, plane));
+            });
 
-        ParallelCoding.For(jobs.Count, j =>
-        {
-            var job = jobs[j];
-            (job.IsKeys ? keys : values).DecodeSlice(job.Data.AsSpan(job.Section.Start, job.Section.Length), job.Slice, job.Levels, job.AnchorLevels);
-        });
-
-        var keyBits = DequantizeOnDevice(keys, slices, tokens, channels, group);
-        var valueBits = DequantizeOnDevice(values, slices, tokens, channels, group);
-        var results = new KvTensors[items.Length];
-        long offset = 0;
-        for (int b = 0; b < items.Length; b++)
-        {
-            int layers = items[b].Header.Layers;
-            long count = (long)layers * tokens * channels;
-            results[b] = new KvTensors(layers, tokens, channels, keyBits.AsSpan((int)offset, (int)count).ToArray(), valueBits.AsSpan((int)offset, (int)count).ToArray());
-            offset += count;
-        }
-
-        return results;
-    }
-
-    private QuantizedPlanes QuantizeOnDevice(KvTensors[] items, Func<KvTensors, ushort[]> select, int[] levels, int slices, int tokens, int channels, int group, bool perChannel, int anchorLevels)
-    {
-        var planes = new QuantizedPlanes(slices, tokens, channels, group, perChannel);
-        long elements = (long)slices * tokens * channels;
-        var accelerator = _kernels.Accelerator;
-        lock (_device)
-        {
-            // Callers arrive on any thread, and a CUDA context is current per thread (the decoder's may be current here).
-            accelerator.Bind();
-            using var x = accelerator.Allocate1D<ushort>(elements);
-            long offset = 0;
-            foreach (var item in items)
+            var x = new ushort[q.LongLength];
+            lock (_device)
             {
-                var source = select(item);
-                x.View.SubView(offset, source.LongLength).CopyFromCPU(source);
-                offset += source.LongLength;
+                Accelerator.Bind();
+                using var grid = Accelerator.Allocate1D(q);
+                using var stepBuffer = Accelerator.Allocate1D(steps);
+                using var output = Accelerator.Allocate1D<ushort>(x.LongLength);
+                kernels.Dequantize(grid.View, stepBuffer.View, output.View, slices, tokens, channels);
+                kernels.Synchronize();
+                output.CopyToCPU(x);
             }
 
-            using var levelBuffer = accelerator.Allocate1D(levels);
-            using var anchorScales = accelerator.Allocate1D<float>(planes.AnchorScales.Length);
-            using var anchorSymbols = accelerator.Allocate1D<short>(planes.AnchorSymbols.Length);
-            using var anchors = accelerator.Allocate1D<float>(planes.AnchorSymbols.Length);
-            using var deltaScales = accelerator.Allocate1D<float>(planes.DeltaScales.Length);
-            using var deltaSymbols = accelerator.Allocate1D<short>(planes.DeltaSymbols.Length);
-            _kernels.Quantize(x.View, levelBuffer.View, anchorScales.View, anchorSymbols.View, anchors.View, deltaScales.View, deltaSymbols.View, slices, tokens, channels, group, perChannel, anchorLevels);
-            _kernels.Synchronize();
-            anchorScales.CopyToCPU(planes.AnchorScales);
-            anchorSymbols.CopyToCPU(planes.AnchorSymbols);
-            deltaScales.CopyToCPU(planes.DeltaScales);
-            deltaSymbols.CopyToCPU(planes.DeltaSymbols);
+            for (int s = 0; s < slices; s++)
+            {
+                var (i, l, keys, _, _) = jobs[members[s]];
+                x.AsSpan(s * plane, plane).CopyTo(Plane(results[i], l, keys));
+            }
         }
-
-        return planes;
     }
 
-    private ushort[] DequantizeOnDevice(QuantizedPlanes planes, int slices, int tokens, int channels, int group)
+    private static byte[] Assemble(KvBitstreamHeader header, ReadOnlySpan<byte[]> sections)
     {
-        var result = new ushort[(long)slices * tokens * channels];
-        var accelerator = _kernels.Accelerator;
-        lock (_device)
+        int size = KvBitstreamHeader.FixedBytes + KvBitstreamHeader.ChecksumBytes;
+        foreach (var section in sections)
         {
-            accelerator.Bind();
-            using var anchorScales = accelerator.Allocate1D(planes.AnchorScales);
-            using var anchorSymbols = accelerator.Allocate1D(planes.AnchorSymbols);
-            using var deltaScales = accelerator.Allocate1D(planes.DeltaScales);
-            using var deltaSymbols = accelerator.Allocate1D(planes.DeltaSymbols);
-            using var x = accelerator.Allocate1D<ushort>(result.LongLength);
-            _kernels.Dequantize(anchorSymbols.View, anchorScales.View, deltaSymbols.View, deltaScales.View, x.View, slices, tokens, channels, group, planes.PerChannel);
-            _kernels.Synchronize();
-            x.CopyToCPU(result);
+            size += section.Length + 5;
         }
 
-        return result;
-    }
-
-    private static byte[] Assemble(KvBitstreamHeader header, byte[][] sections)
-    {
-        var writer = new BitstreamWriter(sections.Sum(s => s.Length + 4) + header.Levels.Length + 32);
+        var writer = new BitstreamWriter(size);
         header.Write(writer);
         foreach (var section in sections)
         {
-            writer.U32((uint)section.Length);
+            writer.VarUInt((uint)section.Length);
             writer.Bytes(section);
         }
 
@@ -277,7 +296,7 @@ public sealed class KvBlockCodec
         var sections = new (int, int)[header.Layers * 2];
         for (int s = 0; s < sections.Length; s++)
         {
-            int length = reader.Length("section length", reader.Remaining);
+            int length = reader.VarLength("section length", reader.Remaining);
             sections[s] = (reader.Position, length);
             reader.Take(length, "section");
         }

@@ -1,57 +1,58 @@
 namespace Memory.KvCache.Codec;
 
 /// <summary>
-/// How a tier stores blocks. <see cref="Lossless"/> keeps every fp16 bit (entropy coding only); the quantised presets
-/// trade accuracy for size with more levels in early layers (errors there propagate through every later layer).
+/// How a tier stores blocks. <see cref="Lossless"/> keeps every fp16 bit. The quantised presets use entropy-coded
+/// uniform quantisation: each (block, layer, keys|values) plane gets one step, a multiple of the plane's spread (the
+/// RMS of its values about their channel means), so the step sets the error and the entropy coder sets the rate.
+/// Steps run geometrically from the first layer to the last (errors in early layers propagate through every later
+/// one). Measured on the demo model in docs/kv-codec.md.
 /// </summary>
 public sealed record KvCodecPreset
 {
     public static KvCodecPreset Lossless { get; } = new() { Name = "lossless", IsLossless = true };
 
-    /// <summary>Close to lossless on the demo model (see docs/benchmarks.md, "KV cache").</summary>
-    public static KvCodecPreset High { get; } = new() { Name = "high", GroupSize = 16, AnchorLevels = 127, EarlyLevels = 31, MiddleLevels = 15, LateLevels = 15 };
+    // Measured on the demo model (docs/kv-codec.md): perplexity reacts most to the keys' step (with keys at 1.2 → 1.8,
+    // values from 0.25 to 0.75 change it little; keys past 1.8 cost several percent). Values keep a fine grid in
+    // every preset: it costs about half a bit, and coarse values did measurably hurt.
 
-    /// <summary>The default lossy level: aimed at ≥5× smaller than fp16 at ≤1% perplexity increase.</summary>
-    public static KvCodecPreset Balanced { get; } = new() { Name = "balanced", GroupSize = 16, AnchorLevels = 63, EarlyLevels = 15, MiddleLevels = 7, LateLevels = 5 };
+    /// <summary>Near-lossless on the demo model (no measurable perplexity change at ≈ 3.9 bits per element).</summary>
+    public static KvCodecPreset High { get; } = new() { Name = "high", KeyStepFirst = 0.35, KeyStepLast = 0.5, ValueStepFirst = 0.2, ValueStepLast = 0.3 };
 
-    /// <summary>Smallest; for a remote tier where bandwidth matters most.</summary>
-    public static KvCodecPreset Compact { get; } = new() { Name = "compact", GroupSize = 16, AnchorLevels = 31, EarlyLevels = 7, MiddleLevels = 3, LateLevels = 2 };
+    /// <summary>The default lossy level: ≤ 3.2 bits per element (issue 6); ≈ 2% perplexity increase on the demo model, not yet the 1% aimed at.</summary>
+    public static KvCodecPreset Balanced { get; } = new() { Name = "balanced", KeyStepFirst = 1.2, KeyStepLast = 1.8, ValueStepFirst = 0.25, ValueStepLast = 0.35 };
+
+    /// <summary>Smallest usable; for a remote tier where bandwidth matters most.</summary>
+    public static KvCodecPreset Compact { get; } = new() { Name = "compact", KeyStepFirst = 2, KeyStepLast = 3, ValueStepFirst = 0.5, ValueStepLast = 0.75 };
 
     public static IReadOnlyList<KvCodecPreset> All { get; } = [Lossless, High, Balanced, Compact];
+
+    /// <summary>Largest relative step a preset may ask for.</summary>
+    public const double MaxRelativeStep = 64;
 
     public required string Name { get; init; }
 
     public bool IsLossless { get; init; }
 
-    /// <summary>Tokens per anchor group (1 = every token is an anchor).</summary>
-    public int GroupSize { get; init; } = 16;
+    /// <summary>Step of the first layer's keys, relative to the plane's spread.</summary>
+    public double KeyStepFirst { get; init; } = 1.2;
 
-    /// <summary>Quantisation steps each side of zero for anchor tokens.</summary>
-    public int AnchorLevels { get; init; } = 63;
+    /// <summary>Step of the last layer's keys, relative to the plane's spread.</summary>
+    public double KeyStepLast { get; init; } = 1.8;
 
-    /// <summary>Steps each side of zero for deltas in the first third of the layers.</summary>
-    public int EarlyLevels { get; init; } = 15;
+    public double ValueStepFirst { get; init; } = 0.25;
 
-    public int MiddleLevels { get; init; } = 7;
-
-    public int LateLevels { get; init; } = 5;
+    public double ValueStepLast { get; init; } = 0.35;
 
     /// <summary>Finds a preset by name (case-insensitive).</summary>
     public static KvCodecPreset Parse(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"unknown KV codec level '{name}'; known: {string.Join(", ", All.Select(p => p.Name))}");
 
-    /// <summary>Delta levels of <paramref name="layer"/> of <paramref name="layers"/>.</summary>
-    public int LevelsFor(int layer, int layers)
-    {
-        int third = layer * 3 / Math.Max(1, layers);
-        return third switch
-        {
-            0 => EarlyLevels,
-            1 => MiddleLevels,
-            _ => LateLevels,
-        };
-    }
+    /// <summary>Relative step of <paramref name="layer"/>'s keys (of <paramref name="layers"/>).</summary>
+    public double KeyStep(int layer, int layers) => Interpolate(KeyStepFirst, KeyStepLast, layer, layers);
+
+    /// <summary>Relative step of <paramref name="layer"/>'s values (of <paramref name="layers"/>).</summary>
+    public double ValueStep(int layer, int layers) => Interpolate(ValueStepFirst, ValueStepLast, layer, layers);
 
     public void Validate()
     {
@@ -60,17 +61,15 @@ public sealed record KvCodecPreset
             return;
         }
 
-        foreach (var (name, value) in new[] { ("AnchorLevels", AnchorLevels), ("EarlyLevels", EarlyLevels), ("MiddleLevels", MiddleLevels), ("LateLevels", LateLevels) })
+        foreach (var (name, value) in new[] { ("KeyStepFirst", KeyStepFirst), ("KeyStepLast", KeyStepLast), ("ValueStepFirst", ValueStepFirst), ("ValueStepLast", ValueStepLast) })
         {
-            if (value is < 1 or > 127)
+            if (!(value > 0 && value <= MaxRelativeStep))
             {
-                throw new ArgumentException($"KV codec preset '{Name}': {name} must be 1..127, got {value}");
+                throw new ArgumentException($"KV codec preset '{Name}': {name} must be in (0, {MaxRelativeStep}], got {value}");
             }
         }
-
-        if (GroupSize is < 1 or > 255)
-        {
-            throw new ArgumentException($"KV codec preset '{Name}': GroupSize must be 1..255, got {GroupSize}");
-        }
     }
+
+    private static double Interpolate(double first, double last, int layer, int layers) =>
+        layers <= 1 ? first : first * Math.Pow(last / first, layer / (double)(layers - 1));
 }

@@ -1,162 +1,346 @@
 namespace Memory.KvCache.Codec;
 
 /// <summary>
-/// Entropy coding of one quantised [tokens, channels] plane (one layer's keys or values): the bfloat16 scales, one
-/// geometric-model index per channel for anchors and one for deltas (the per-(layer, channel) statistics), then the
-/// anchor symbols and the non-anchor delta symbols, each an rANS stream.
+/// Entropy coding of one quantised [tokens, channels] plane (one layer's keys or values of one block): integers
+/// q = round(x / step) on one uniform grid. Each channel predicts q from its own earlier tokens with one of three
+/// integer predictors chosen by the encoder (none; the previous token; a running mean, a fixed-point moving average
+/// that starts as the plain mean), so prediction is exact on every device. The residuals are rANS-coded with
+/// <see cref="ResidualModels"/>, each residual's class picked from a running estimate of its channel's magnitudes
+/// (first tokens: of the lane's previous first tokens). The channels are dealt to independent lanes (channel c to
+/// lane c mod lanes, each channel's tokens in order), each its own rANS stream, so a decoder can run lanes in parallel.
+/// <code>
+/// u8 kind (1) · u16 step (bfloat16) · u8 lanes · predictors (2 bits a channel, low bits first) ·
+/// u16 first-token estimate · u16 estimate · lanes × LEB128 lane length · lane streams (u32 state, then bytes)
+/// </code>
 /// </summary>
 internal static class QuantizedPlaneCoder
 {
-    public static byte[] Encode(
-        ReadOnlySpan<float> anchorScales,
-        ReadOnlySpan<float> deltaScales,
-        ReadOnlySpan<short> anchorSymbols,
-        ReadOnlySpan<short> deltaSymbols,
-        int tokens,
-        int channels,
-        int groupSize,
-        int anchorLevels,
-        int levels)
+    public const byte Kind = 1;
+    public const int MaxMagnitude = Kernels.KvQuantizeKernel.MaxMagnitude;
+    public const int MaxLanes = 16;
+    private const int SymbolsPerLane = 4096;
+
+    private const byte PredictZero = 0;
+    private const byte PredictPrevious = 1;
+    private const byte PredictMean = 2;
+
+    /// <summary>Codes <paramref name="q"/> ([tokens, channels], every |q| ≤ <see cref="MaxMagnitude"/>) with its grid step.</summary>
+    public static byte[] Encode(ReadOnlySpan<short> q, int tokens, int channels, ushort stepBits)
     {
-        var deltas = NonAnchorRows(deltaSymbols, tokens, channels, groupSize);
-        var anchorModels = ChooseModels(anchorSymbols, channels, anchorLevels, out var anchorIndices);
-        var deltaModels = ChooseModels(deltas, channels, levels, out var deltaIndices);
-        var anchorPayload = RansCoder.Encode(anchorSymbols, anchorLevels, anchorModels);
-        var deltaPayload = RansCoder.Encode(deltas, levels, deltaModels);
-
-        var writer = new BitstreamWriter(((anchorScales.Length + deltaScales.Length) * 2) + (channels * 2) + anchorPayload.Length + deltaPayload.Length + 8);
-        foreach (float scale in anchorScales)
+        int lanes = LaneCount(tokens, channels);
+        var modes = ChoosePredictors(q, tokens, channels, out int firstEstimate, out int estimate);
+        var payloads = new byte[lanes][];
+        for (int lane = 0; lane < lanes; lane++)
         {
-            writer.U16(ScaleBits(scale));
+            payloads[lane] = EncodeLane(q, modes, tokens, channels, lane, lanes, firstEstimate, estimate);
         }
 
-        foreach (float scale in deltaScales)
+        var writer = new BitstreamWriter(payloads.Sum(p => p.Length + 5) + (channels / 4) + 16);
+        writer.U8(Kind);
+        writer.U16(stepBits);
+        writer.U8((byte)lanes);
+        var packed = writer.Reserve((channels + 3) / 4);
+        packed.Clear();
+        for (int c = 0; c < channels; c++)
         {
-            writer.U16(ScaleBits(scale));
+            packed[c / 4] |= (byte)(modes[c] << (2 * (c % 4)));
         }
 
-        writer.Bytes(anchorIndices);
-        writer.Bytes(deltaIndices);
-        writer.U32((uint)anchorPayload.Length);
-        writer.Bytes(anchorPayload);
-        writer.U32((uint)deltaPayload.Length);
-        writer.Bytes(deltaPayload);
+        writer.U16((ushort)firstEstimate);
+        writer.U16((ushort)estimate);
+        foreach (var payload in payloads)
+        {
+            writer.VarUInt((uint)payload.Length);
+        }
+
+        foreach (var payload in payloads)
+        {
+            writer.Bytes(payload);
+        }
+
         return writer.ToArray();
     }
 
-    public static void Decode(
-        ReadOnlySpan<byte> section,
-        Span<float> anchorScales,
-        Span<float> deltaScales,
-        Span<short> anchorSymbols,
-        Span<short> deltaSymbols,
-        int tokens,
-        int channels,
-        int groupSize,
-        int anchorLevels,
-        int levels)
+    /// <summary>Decodes a section into <paramref name="q"/> ([tokens, channels]) and returns its grid step.</summary>
+    public static float Decode(ReadOnlySpan<byte> section, int tokens, int channels, Span<short> q)
     {
         var reader = new BitstreamReader(section);
-        ReadScales(ref reader, anchorScales);
-        ReadScales(ref reader, deltaScales);
-        var anchorModels = ReadModels(ref reader, channels, anchorLevels);
-        var deltaModels = ReadModels(ref reader, channels, levels);
-        int anchorLength = reader.Length("anchor payload length", reader.Remaining);
-        RansCoder.Decode(reader.Take(anchorLength, "anchor payload"), anchorLevels, anchorModels, anchorSymbols);
-        int deltaLength = reader.Length("delta payload length", reader.Remaining);
-        var deltaPayload = reader.Take(deltaLength, "delta payload");
-        if (reader.Remaining != 0)
+        if (reader.U8("section kind") != Kind)
         {
-            throw new KvCodecException(KvCodecError.Malformed, "bytes after a quantised section");
+            throw new KvCodecException(KvCodecError.Malformed, "a quantised block holds a section of another kind");
         }
 
-        int groups = (tokens + groupSize - 1) / groupSize;
-        var deltas = new short[(tokens - groups) * channels];
-        RansCoder.Decode(deltaPayload, levels, deltaModels, deltas);
-        int row = 0;
-        for (int t = 0; t < tokens; t++)
+        float step = BitConverter.UInt32BitsToSingle((uint)reader.U16("step") << 16);
+        if (!float.IsFinite(step) || !(step > 0))
         {
-            var target = deltaSymbols.Slice(t * channels, channels);
-            if (t % groupSize == 0)
-            {
-                target.Clear();
-            }
-            else
-            {
-                deltas.AsSpan(row * channels, channels).CopyTo(target);
-                row++;
-            }
-        }
-    }
-
-    private static short[] NonAnchorRows(ReadOnlySpan<short> deltaSymbols, int tokens, int channels, int groupSize)
-    {
-        int groups = (tokens + groupSize - 1) / groupSize;
-        var deltas = new short[(tokens - groups) * channels];
-        int row = 0;
-        for (int t = 0; t < tokens; t++)
-        {
-            if (t % groupSize != 0)
-            {
-                deltaSymbols.Slice(t * channels, channels).CopyTo(deltas.AsSpan(row * channels));
-                row++;
-            }
+            throw new KvCodecException(KvCodecError.Malformed, $"quantiser step {step} is not a finite positive number");
         }
 
-        return deltas;
-    }
-
-    private static RansModel[] ChooseModels(ReadOnlySpan<short> symbols, int channels, int levels, out byte[] indices)
-    {
-        int alphabet = (2 * levels) + 1;
-        var histograms = new int[channels * alphabet];
-        for (int i = 0; i < symbols.Length; i++)
+        int lanes = reader.U8("lanes");
+        if (lanes < 1 || lanes > MaxLanes || lanes > channels)
         {
-            histograms[((i % channels) * alphabet) + symbols[i] + levels]++;
+            throw new KvCodecException(KvCodecError.Malformed, $"{lanes} lanes for {channels} channels");
         }
 
-        indices = new byte[channels];
-        var models = new RansModel[channels];
+        var packed = reader.Take((channels + 3) / 4, "predictors");
+        var modes = new byte[channels];
         for (int c = 0; c < channels; c++)
         {
-            int index = GeometricModels.Choose(histograms.AsSpan(c * alphabet, alphabet), levels);
-            indices[c] = (byte)index;
-            models[c] = GeometricModels.Get(levels, index);
+            modes[c] = (byte)((packed[c / 4] >> (2 * (c % 4))) & 3);
+            if (modes[c] > PredictMean)
+            {
+                throw new KvCodecException(KvCodecError.Malformed, $"predictor {modes[c]} of channel {c} is unknown");
+            }
         }
 
-        return models;
+        if ((channels & 3) != 0 && (packed[^1] >> (2 * (channels & 3))) != 0)
+        {
+            throw new KvCodecException(KvCodecError.Malformed, "padding bits after the last predictor are set");
+        }
+
+        int firstEstimate = reader.U16("first-token estimate");
+        int estimate = reader.U16("estimate");
+        Span<int> lengths = stackalloc int[lanes];
+        long total = 0;
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            lengths[lane] = reader.VarLength("lane length", reader.Remaining);
+            total += lengths[lane];
+        }
+
+        if (total != reader.Remaining)
+        {
+            throw new KvCodecException(total > reader.Remaining ? KvCodecError.Truncated : KvCodecError.Malformed, $"lanes of {total} bytes in a section with {reader.Remaining} left");
+        }
+
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            DecodeLane(reader.Take(lengths[lane], "lane"), modes, tokens, channels, lane, lanes, firstEstimate, estimate, q);
+        }
+
+        return step;
     }
 
-    private static RansModel[] ReadModels(ref BitstreamReader reader, int channels, int levels)
+    /// <summary>Lanes for a plane: enough symbols in each that its 4-byte final state and length stay negligible.</summary>
+    public static int LaneCount(int tokens, int channels) => Math.Clamp(tokens * channels / SymbolsPerLane, 1, Math.Min(MaxLanes, channels));
+
+    /// <summary>The running mean after <paramref name="t"/> earlier values (fixed point, 8 fraction bits) takes in <paramref name="value"/>.</summary>
+    private static int UpdateMean(int mean, int value, int t) => t == 0 ? value << 8 : mean + (((value << 8) - mean) >> MeanShift(t));
+
+    /// <summary>Weight 1/2, 1/4, 1/4, then 1/8 for each new value: the plain mean at first, then a moving average.</summary>
+    private static int MeanShift(int t) => t switch { 1 => 1, 2 or 3 => 2, _ => 3 };
+
+    private static int MeanPrediction(int mean) => (mean + 128) >> 8;
+
+    /// <summary>Per channel the predictor with the smallest sum of |residual|; the initial estimates from those sums.</summary>
+    private static byte[] ChoosePredictors(ReadOnlySpan<short> q, int tokens, int channels, out int firstEstimate, out int estimate)
     {
-        var indices = reader.Take(channels, "model indices");
-        var models = new RansModel[channels];
+        var zero = new long[channels];
+        var previous = new long[channels];
+        var mean = new long[channels];
+        var means = new int[channels];
+        long first = 0;
         for (int c = 0; c < channels; c++)
         {
-            if (indices[c] >= GeometricModels.Count)
-            {
-                throw new KvCodecException(KvCodecError.Malformed, $"model index {indices[c]} of channel {c} is out of range");
-            }
-
-            models[c] = GeometricModels.Get(levels, indices[c]);
+            first += Math.Abs((int)q[c]);
+            means[c] = UpdateMean(0, q[c], 0);
         }
 
-        return models;
+        for (int t = 1; t < tokens; t++)
+        {
+            var row = q.Slice(t * channels, channels);
+            var above = q.Slice((t - 1) * channels, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                int value = row[c];
+                zero[c] += Math.Abs(value);
+                previous[c] += Math.Abs(value - above[c]);
+                mean[c] += Math.Abs(value - MeanPrediction(means[c]));
+                means[c] = UpdateMean(means[c], value, t);
+            }
+        }
+
+        var modes = new byte[channels];
+        long rest = 0;
+        for (int c = 0; c < channels; c++)
+        {
+            modes[c] = previous[c] < zero[c] && previous[c] <= mean[c] ? PredictPrevious : mean[c] < zero[c] ? PredictMean : PredictZero;
+            rest += modes[c] switch { PredictPrevious => previous[c], PredictMean => mean[c], _ => zero[c] };
+        }
+
+        firstEstimate = (int)Math.Min(ResidualModels.EstimateCap, first * 16 / channels);
+        estimate = tokens > 1 ? (int)Math.Min(ResidualModels.EstimateCap, rest * 16 / ((long)(tokens - 1) * channels)) : 0;
+        return modes;
     }
 
-    private static ushort ScaleBits(float scale) => (ushort)(BitConverter.SingleToUInt32Bits(scale) >> 16);
-
-    private static void ReadScales(ref BitstreamReader reader, Span<float> scales)
+    private static unsafe byte[] EncodeLane(ReadOnlySpan<short> q, byte[] modes, int tokens, int channels, int lane, int lanes, int firstEstimate, int estimate)
     {
-        for (int i = 0; i < scales.Length; i++)
+        int width = ((channels - lane - 1) / lanes) + 1;
+        // Forward pass: each residual's class depends on what came before; entries are model symbols (≥ 0) or uniform bit chunks (< 0).
+        var entries = GC.AllocateUninitializedArray<int>(tokens * width * 3);
+        int count = 0;
+        int first = firstEstimate;
+        var buffer = GC.AllocateUninitializedArray<byte>((entries.Length * 2) + 8);
+        int p = buffer.Length;
+        uint x = Rans.LowerBound;
+        fixed (short* input = q)
+        fixed (int* entry = entries)
+        fixed (byte* classes = ResidualModels.ClassTable)
+        fixed (Rans.EncSymbol* symbols = ResidualModels.EncSymbols)
+        fixed (byte* output = buffer)
         {
-            float scale = BitConverter.UInt32BitsToSingle((uint)reader.U16("scale") << 16);
-            if (!float.IsFinite(scale) || scale < 0)
+            for (int c = lane; c < channels; c += lanes)
             {
-                throw new KvCodecException(KvCodecError.Malformed, $"scale {scale} is not a finite non-negative number");
+                byte mode = modes[c];
+                int running = estimate, mean = 0, previous = 0;
+                short* column = input + c;
+                for (int t = 0; t < tokens; t++)
+                {
+                    int value = column[t * channels];
+                    int pred = t == 0 ? 0 : mode switch
+                    {
+                        PredictPrevious => previous,
+                        PredictMean => MeanPrediction(mean),
+                        _ => 0,
+                    };
+                    mean = UpdateMean(mean, value, t);
+                    previous = value;
+                    int s = value - pred;
+                    uint u = (uint)((s << 1) ^ (s >> 31));
+                    int magnitude = s < 0 ? -s : s;
+                    int cls;
+                    if (t == 0)
+                    {
+                        cls = classes[first];
+                        first = ResidualModels.Update(first, magnitude);
+                    }
+                    else
+                    {
+                        cls = classes[running];
+                        running = ResidualModels.Update(running, magnitude);
+                    }
+
+                    if (u < ResidualModels.DirectTokens)
+                    {
+                        entry[count++] = (cls * ResidualModels.Tokens) + (int)u;
+                        continue;
+                    }
+
+                    int bits = 32 - System.Numerics.BitOperations.LeadingZeroCount(u);
+                    entry[count++] = (cls * ResidualModels.Tokens) + ResidualModels.TokenOfBits(bits);
+                    int raw = bits - 1;
+                    int low = Math.Min(raw, 8);
+                    entry[count++] = ~(int)(((u & ((1u << low) - 1)) << 4) | (uint)low);
+                    if (raw > 8)
+                    {
+                        entry[count++] = ~(int)((((u >> 8) & ((1u << (raw - 8)) - 1)) << 4) | (uint)(raw - 8));
+                    }
+                }
             }
 
-            scales[i] = scale;
+            for (int e = count - 1; e >= 0; e--)
+            {
+                int code = entry[e];
+                if (code >= 0)
+                {
+                    Rans.EncSymbol* symbol = symbols + code;
+                    while (x >= symbol->Max)
+                    {
+                        output[--p] = (byte)x;
+                        x >>= 8;
+                    }
+
+                    uint quotient = (uint)(((ulong)x * symbol->Reciprocal) >> 32) >> symbol->Shift;
+                    x += symbol->Bias + (quotient * symbol->Complement);
+                }
+                else
+                {
+                    code = ~code;
+                    Rans.PutBits(ref x, buffer, ref p, (uint)code >> 4, code & 15);
+                }
+            }
         }
+
+        return Rans.Finish(x, buffer, p);
+    }
+
+    private static unsafe void DecodeLane(ReadOnlySpan<byte> data, byte[] modes, int tokens, int channels, int lane, int lanes, int firstEstimate, int estimate, Span<short> q)
+    {
+        uint x = Rans.Start(data, out int p);
+        int first = firstEstimate;
+        int length = data.Length;
+        fixed (byte* bytes = data)
+        fixed (ushort* frequencies = ResidualModels.Frequencies)
+        fixed (ushort* starts = ResidualModels.Starts)
+        fixed (byte* slots = ResidualModels.SlotTokens)
+        fixed (byte* classes = ResidualModels.ClassTable)
+        fixed (short* output = q)
+        {
+            for (int c = lane; c < channels; c += lanes)
+            {
+                byte mode = modes[c];
+                int running = estimate, mean = 0, previous = 0;
+                short* column = output + c;
+                for (int t = 0; t < tokens; t++)
+                {
+                    int cls = classes[t == 0 ? first : running];
+                    uint slot = x & Rans.SlotMask;
+                    int token = slots[(cls << Rans.ScaleBits) + (int)slot];
+                    int index = (cls * ResidualModels.Tokens) + token;
+                    x = (frequencies[index] * (x >> Rans.ScaleBits)) + slot - starts[index];
+                    while (x < Rans.LowerBound)
+                    {
+                        if (p >= length)
+                        {
+                            throw new KvCodecException(KvCodecError.Truncated, $"lane ended at token {t} of channel {c}");
+                        }
+
+                        x = (x << 8) | bytes[p++];
+                    }
+
+                    uint u = (uint)token;
+                    if (token >= ResidualModels.DirectTokens)
+                    {
+                        int raw = ResidualModels.BitsOfToken(token) - 1;
+                        int low = Math.Min(raw, 8);
+                        uint bits = Rans.GetBits(ref x, low, data, ref p);
+                        if (raw > 8)
+                        {
+                            bits |= Rans.GetBits(ref x, raw - 8, data, ref p) << 8;
+                        }
+
+                        u = (1u << raw) | bits;
+                    }
+
+                    int s = (int)(u >> 1) ^ -(int)(u & 1);
+                    int pred = t == 0 ? 0 : mode switch
+                    {
+                        PredictPrevious => previous,
+                        PredictMean => MeanPrediction(mean),
+                        _ => 0,
+                    };
+                    int value = pred + s;
+                    if ((uint)(value + MaxMagnitude) > 2 * MaxMagnitude)
+                    {
+                        throw new KvCodecException(KvCodecError.Malformed, $"quantised value {value} at token {t}, channel {c} is out of range");
+                    }
+
+                    column[t * channels] = (short)value;
+                    mean = UpdateMean(mean, value, t);
+                    previous = value;
+                    int magnitude = s < 0 ? -s : s;
+                    if (t == 0)
+                    {
+                        first = ResidualModels.Update(first, magnitude);
+                    }
+                    else
+                    {
+                        running = ResidualModels.Update(running, magnitude);
+                    }
+                }
+            }
+        }
+
+        Rans.End(x, p, data, "lane");
     }
 }

@@ -28,11 +28,13 @@ internal static class KvBenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Runs per time-to-first-token figure (the median is reported).", DefaultValueFactory = _ => 3 };
         var diskLevels = new Option<string>("--disk-levels") { Description = "Codec levels of the disk tier to time.", DefaultValueFactory = _ => "lossless,balanced" };
         var dropCache = new Option<bool>("--drop-page-cache") { Description = "Drop Linux's page cache before each disk read (root only)." };
+        var presets = new Option<string?>("--presets") { Description = "Extra quantised levels to measure, 'NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST;…' (relative steps of the first and last layer)." };
         var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
+        var codecAccelerator = new Option<AcceleratorPreference?>("--codec-accelerator") { Description = "Accelerator of the codec's quantise kernels (default: --accelerator; Cpu quantises on the host)." };
 
         var command = new Command("kv", "KV codec size, quality and speed; time to first token from each tier.")
         {
-            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, accelerator,
+            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, presets, accelerator, codecAccelerator,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -88,7 +90,7 @@ internal static class KvBenchCommand
                 tokens = Enumerable.Range(0, needed).Select(_ => random.Next(decoder.Config.VocabSize)).ToArray();
             }
 
-            using var codecAccelerator = new KvCodecAccelerator(parse.GetValue(accelerator));
+            using var codecDevice = new KvCodecAccelerator(parse.GetValue(codecAccelerator) ?? parse.GetValue(accelerator));
             // Stages go to stderr when the output is redirected: a long GPU run that times out still says how far it got.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var progress = ProgressDisplay.Enabled
@@ -98,7 +100,7 @@ internal static class KvBenchCommand
             List<KvLevelResult> results = [];
             if (windowCount > 0)
             {
-                (run, results) = new KvCodecBenchmark(decoder, codecAccelerator.Codec).Run(tokens, Path.GetFileName(textPath!), windowCount, windowTokens, progress, ct);
+                (run, results) = new KvCodecBenchmark(decoder, codecDevice.Codec, ParsePresets(parse.GetValue(presets))).Run(tokens, Path.GetFileName(textPath!), windowCount, windowTokens, progress, ct);
             }
 
             KvTtftResult? ttftResult = null;
@@ -107,7 +109,7 @@ internal static class KvBenchCommand
                 string work = Path.Combine(Path.GetTempPath(), "memory-bench-kv-" + Guid.NewGuid().ToString("N"));
                 try
                 {
-                    ttftResult = await new KvTtftBenchmark(decoder, codecAccelerator.Codec, work).RunAsync(tokens[..ttft], repeatCount, levels, parse.GetValue(dropCache), progress, ct);
+                    ttftResult = await new KvTtftBenchmark(decoder, codecDevice.Codec, work).RunAsync(tokens[..ttft], repeatCount, levels, parse.GetValue(dropCache), progress, ct);
                 }
                 finally
                 {
@@ -120,7 +122,7 @@ internal static class KvBenchCommand
             }
 
             var report = new KvBenchReport(
-                $"{decoder.Accelerator.AcceleratorType} {decoder.Accelerator.Name}; codec on {codecAccelerator.Codec.Accelerator.AcceleratorType}",
+                $"{decoder.Accelerator.AcceleratorType} {decoder.Accelerator.Name}; codec on {codecDevice.Codec.Accelerator.AcceleratorType}",
                 directory,
                 block,
                 decoder.Config.NumLayers,
@@ -157,6 +159,36 @@ internal static class KvBenchCommand
             string disk = string.Join(", ", t.Disk.Select(d => $"disk {d.Level} {d.Ms} ms ({d.Speedup}×)"));
             AnsiConsole.MarkupLineInterpolated($"TTFT at {t.ContextTokens} tokens: recompute {t.RecomputeMs} ms, host {t.HostMs} ms ({t.HostSpeedup}×), {disk}");
         }
+    }
+
+    /// <summary>Parses --presets: 'NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST' entries separated by ';'.</summary>
+    private static List<KvCodecPreset> ParsePresets(string? spec)
+    {
+        var result = new List<KvCodecPreset>();
+        foreach (var entry in (spec ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = entry.Split('=', 2);
+            var steps = parts.Length == 2 ? parts[1].Split(',') : [];
+            if (steps.Length != 4 || KvCodecPreset.All.Any(p => p.Name == parts[0]) || result.Any(p => p.Name == parts[0]) || parts[0] == "int8")
+            {
+                throw new CliFailureException($"--presets: '{entry}' is not NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST with a new name");
+            }
+
+            var values = steps.Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : double.NaN).ToArray();
+            var preset = new KvCodecPreset { Name = parts[0], KeyStepFirst = values[0], KeyStepLast = values[1], ValueStepFirst = values[2], ValueStepLast = values[3] };
+            try
+            {
+                preset.Validate();
+            }
+            catch (ArgumentException exception)
+            {
+                throw new CliFailureException($"--presets: {exception.Message}");
+            }
+
+            result.Add(preset);
+        }
+
+        return result;
     }
 
     private static string F(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-";

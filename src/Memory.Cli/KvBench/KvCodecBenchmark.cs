@@ -11,7 +11,7 @@ namespace Memory.Cli.KvBench;
 /// into a new sequence, and the second half is scored again. Same tokens scored, same model: the perplexity difference
 /// is what the codec costs. The 8-bit peer (per-row int8, fp16 scale) runs through the same path.
 /// </summary>
-internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec)
+internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec, IReadOnlyList<KvCodecPreset>? extraPresets = null)
 {
     public (KvPerplexityRun Run, List<KvLevelResult> Levels) Run(int[] text, string textName, int windows, int windowTokens, IProgress<string>? progress, CancellationToken cancellationToken)
     {
@@ -30,7 +30,8 @@ internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec)
             throw new Hosting.CliFailureException($"the text has {text.Length} tokens; {windows} windows of {windowTokens} need more (lower --windows or --window)");
         }
 
-        var levels = KvCodecPreset.All.Select(p => p.Name).Append("int8").ToArray();
+        var presets = KvCodecPreset.All.Concat(extraPresets ?? []).ToDictionary(p => p.Name);
+        var levels = presets.Keys.Append("int8").ToArray();
         var loss = levels.ToDictionary(l => l, _ => 0.0);
         var encoded = levels.ToDictionary(l => l, _ => 0L);
         var encodeSeconds = levels.ToDictionary(l => l, _ => 0.0);
@@ -72,7 +73,7 @@ internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec)
 
             foreach (var level in levels)
             {
-                var restored = RoundTrip(blocks, level, out long bytes, out double encodeS, out double decodeS);
+                var restored = RoundTrip(blocks, level == "int8" ? null : presets[level], out long bytes, out double encodeS, out double decodeS);
                 encoded[level] += bytes;
                 encodeSeconds[level] += encodeS;
                 decodeSeconds[level] += decodeS;
@@ -117,9 +118,9 @@ internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec)
         return (new KvPerplexityRun(textName, windows, windowTokens, context, scored, Math.Round(exactPerplexity, 4)), results);
     }
 
-    private KvBlockData[] RoundTrip(KvBlockData[] blocks, string level, out long bytes, out double encodeSeconds, out double decodeSeconds)
+    private KvBlockData[] RoundTrip(KvBlockData[] blocks, KvCodecPreset? preset, out long bytes, out double encodeSeconds, out double decodeSeconds)
     {
-        if (level == "int8")
+        if (preset is null)
         {
             bytes = 0;
             encodeSeconds = decodeSeconds = 0;
@@ -129,7 +130,6 @@ internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec)
                 Int8KvBaseline.RoundTrip(b.Values.Span, b.KvDim))).ToArray();
         }
 
-        var preset = KvCodecPreset.Parse(level);
         var tensors = blocks.Select(b => new KvTensors(
             b.NumLayers, b.BlockSize, b.KvDim,
             MemoryMarshal.Cast<Half, ushort>(b.Keys.Span).ToArray(),
