@@ -11,4 +11,5 @@ namespace Memory.Kernels;
 /// <param name="Scale">Score scale, 1/√HeadDim.</param>
 /// <param name="SplitKeys">Keys per split group (int.MaxValue with one split).</param>
 /// <param name="Splits">Groups per (token, head).</param>
-public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim, int BlockSize, float Scale, int SplitKeys, int Splits);
+/// <param name="Window">Sliding attention window: a token attends to itself and the Window − 1 keys before it; 0: all.</param>
+public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim, int BlockSize, float Scale, int SplitKeys, int Splits, int Window);

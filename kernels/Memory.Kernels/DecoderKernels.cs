@@ -22,7 +22,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
     private MemoryBuffer1D<float, Stride1D.Dense> _splitScratch;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> _attentionPerThread;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int> _attentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> _logSoftmax;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _sample;
@@ -59,7 +59,7 @@ public sealed class DecoderKernels : IDisposable
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
         _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
         _splitScratch = accelerator.Allocate1D<float>(1);
-        _attentionPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>(PagedAttentionKernel.RunPerThread);
+        _attentionPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int>(PagedAttentionKernel.RunPerThread);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SwiGluKernel.Run);
         _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
         _sample = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(SampleKernel.Run);
@@ -117,8 +117,10 @@ public sealed class DecoderKernels : IDisposable
     /// The longest context (position + 1) among the tokens, or 0 if unknown: above twice
     /// <see cref="AttentionSplitKeys"/> the grouped kernel splits each head's keys over several groups.
     /// </param>
-    public void Attention(ArrayView<float> q, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, ArrayView<float> output, int tokens, int heads, int kvHeads, int headDim, int blockSize, int maxContext = 0)
+    /// <param name="window">Sliding attention window (each token sees itself and the window − 1 keys before it); 0: none.</param>
+    public void Attention(ArrayView<float> q, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, ArrayView<float> output, int tokens, int heads, int kvHeads, int headDim, int blockSize, int maxContext = 0, int window = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(window);
         if (headDim > MaxHeadDim || heads % kvHeads != 0)
         {
             throw new ArgumentException($"attention needs headDim ≤ {MaxHeadDim} and heads divisible by kvHeads; got headDim {headDim}, heads {heads}, kvHeads {kvHeads}");
@@ -127,14 +129,15 @@ public sealed class DecoderKernels : IDisposable
         float scale = 1f / MathF.Sqrt(headDim);
         if (ThreadPerItem)
         {
-            _attentionPerThread(tokens * heads, q, kCache, vCache, positions, tableOffsets, blockTable, output, heads, kvHeads, headDim, blockSize, scale);
+            _attentionPerThread(tokens * heads, q, kCache, vCache, positions, tableOffsets, blockTable, output, heads, kvHeads, headDim, blockSize, scale, window);
             return;
         }
 
-        int splits = maxContext > 2 * AttentionSplitKeys ? (maxContext + AttentionSplitKeys - 1) / AttentionSplitKeys : 1;
+        int keys = window > 0 && maxContext > window ? window : maxContext;
+        int splits = keys > 2 * AttentionSplitKeys ? (keys + AttentionSplitKeys - 1) / AttentionSplitKeys : 1;
         if (splits == 1)
         {
-            _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1));
+            _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1, window));
             return;
         }
 
@@ -146,7 +149,7 @@ public sealed class DecoderKernels : IDisposable
             _splitScratch = _accelerator.Allocate1D<float>(groups * (headDim + 2));
         }
 
-        _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits));
+        _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits, window));
         _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(groups * headDim));
     }
 

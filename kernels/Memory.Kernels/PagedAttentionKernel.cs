@@ -6,7 +6,7 @@ namespace Memory.Kernels;
 /// <summary>
 /// Causal attention of each token's query heads over its sequence's paged key/value cache, with grouped-query heads
 /// (query head h reads kv head h / (heads / kvHeads)). Token t attends to positions 0..positions[t] of its sequence,
-/// whose blocks are listed at blockTable[tableOffsets[t]..]. One group per (token, head) walks the keys a tile of
+/// whose blocks are listed at blockTable[tableOffsets[t]..] (with a sliding window, only the last Window of them). One group per (token, head) walks the keys a tile of
 /// group-size keys at a time with an online softmax (running max and sum), so no score matrix is stored and any
 /// context length fits. Keys and values are fp16 in layout [block, slot, kv head, head dim].
 /// Long contexts are split (flash-decoding): with <c>splits</c> &gt; 1 each (token, head) gets that many groups, each
@@ -58,8 +58,11 @@ public static class PagedAttentionKernel
 
         Group.Barrier();
         // Keys [begin, count) of this split; the whole group leaves together when its range is empty.
-        int begin = split * splitKeys;
-        int count = Math.Min(positions[token] + 1, splits == 1 ? int.MaxValue : begin + splitKeys);
+        // A sliding window (Mistral's) drops the keys more than Window positions back; the splits cover what is left.
+        int context = positions[token] + 1;
+        int firstKey = shape.Window > 0 ? Math.Max(0, context - shape.Window) : 0;
+        int begin = firstKey + (split * splitKeys);
+        int count = Math.Min(context, splits == 1 ? int.MaxValue : begin + splitKeys);
         if (begin >= count)
         {
             if (tid == 0)
@@ -256,7 +259,8 @@ public static class PagedAttentionKernel
         int kvHeads,
         int headDim,
         int blockSize,
-        float scale)
+        float scale,
+        int window)
     {
         int token = item / heads;
         int head = item % heads;
@@ -273,7 +277,7 @@ public static class PagedAttentionKernel
 
         float m = float.NegativeInfinity;
         float l = 0f;
-        for (int j = 0; j < count; j++)
+        for (int j = window > 0 ? Math.Max(0, count - window) : 0; j < count; j++)
         {
             int slot = (blockTable[tableOffset + (j / blockSize)] * blockSize) + (j % blockSize);
             int kb = (slot * kvDim) + headOffset;

@@ -28,6 +28,21 @@ public sealed class ModelConfigReaderTests
         Assert.Null(config.SlidingWindow);
     }
 
+    [Theory]
+    [InlineData("""{"architectures":["MistralForCausalLM"],"sliding_window":4096}""", 4096, 0)]
+    [InlineData("""{"architectures":["MistralForCausalLM"],"sliding_window":null}""", null, 0)]
+    [InlineData("""{"architectures":["Qwen2ForCausalLM"],"use_sliding_window":true,"sliding_window":32768,"max_window_layers":21}""", 32768, 21)]
+    [InlineData("""{"architectures":["Qwen2ForCausalLM"],"use_sliding_window":false,"sliding_window":32768}""", null, 0)]
+    public void Reads_the_sliding_window_and_the_layers_it_applies_to(string fields, int? window, int firstLayer)
+    {
+        string json = """{"hidden_size":64,"intermediate_size":128,"num_hidden_layers":24,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100,"""
+            + fields[1..];
+        using var document = JsonDocument.Parse(json);
+        var config = ModelConfigReader.Parse(document.RootElement, "inline");
+        Assert.Equal(window, config.SlidingWindow);
+        Assert.Equal(firstLayer, config.SlidingWindowFirstLayer);
+    }
+
     [Fact]
     public void Reads_transformers_4_rope_theta_and_rope_scaling()
     {

@@ -16,7 +16,11 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
     [InlineData(4, 2, 16, 4, true, true)]
     [InlineData(3, 1, 24, 5, true, true)]
     [InlineData(2, 2, 64, 256, true, true)]
-    public void Paged_cache_attention_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize, bool grouped, bool split)
+    [InlineData(4, 2, 16, 4, false, false, 5)]
+    [InlineData(4, 2, 16, 4, true, false, 5)]
+    [InlineData(3, 1, 24, 5, true, true, 20)]
+    [InlineData(2, 2, 64, 256, true, true, 30)]
+    public void Paged_cache_attention_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize, bool grouped, bool split, int window = 0)
     {
         var kernels = grouped ? fixture.GroupedKernels : fixture.Kernels;
         // Two sequences: 37 cached positions and 9, the last tokens of each in this batch (a prefill chunk and a decode).
@@ -72,7 +76,7 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         // the merge sees empty splits too; without, the kernel is not told the context and runs one group per head.
         int maxContext = split ? positions.Max() + 1 : 0;
         Assert.True(!split || maxContext > 2 * CpuAcceleratorFixture.SplitKeys);
-        kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize, maxContext);
+        kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize, maxContext, window);
         var actual = fixture.Download(output, q.Length);
 
         var expected = new double[q.Length];
@@ -92,7 +96,8 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
                         dot += (double)q[qb + d] * keys[s][(j * kvDim) + (kvh * headDim) + d];
                     }
 
-                    scores[j] = dot / Math.Sqrt(headDim);
+                    // A sliding window leaves out the keys more than window − 1 positions before the token.
+                    scores[j] = window > 0 && j <= positions[t] - window ? double.NegativeInfinity : dot / Math.Sqrt(headDim);
                 }
 
                 double max = scores.Max();

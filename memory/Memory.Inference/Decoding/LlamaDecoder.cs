@@ -59,7 +59,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         _cache.BlockSize,
         _cache.BlockCount,
         _maxSequences,
-        Math.Min(Config.MaxPositionEmbeddings, Config.SlidingWindow ?? int.MaxValue));
+        Config.MaxPositionEmbeddings);
 
     /// <summary>Loads config.json and the safetensors weights of <see cref="DecoderOptions.ModelDirectory"/> onto the configured accelerator.</summary>
     public static LlamaDecoder Open(DecoderOptions options)
@@ -240,15 +240,6 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         BindDevice();
         var c = Config;
         int tokens = parts.Sum(p => p.Tokens.Length);
-        foreach (var part in parts)
-        {
-            int length = part.Sequence.Length + part.Tokens.Length;
-            if (c.SlidingWindow is int window && length > window)
-            {
-                throw new NotSupportedException($"sequence {part.Sequence.Id} would reach {length} tokens; sliding-window attention (window {window}) is not implemented");
-            }
-        }
-
         int needed = parts.Sum(p => _cache.BlocksNeeded(p.Sequence.Blocks, p.Sequence.Length + p.Tokens.Length));
         if (needed > _cache.FreeBlocks)
         {
@@ -311,7 +302,8 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             var keys = _cache.Keys(l);
             var values = _cache.Values(l);
             _kernels.WriteKv(k, v, keys, values, pos, tableOffsets, blockTable, tokens, c.KvDim, _cache.BlockSize);
-            _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext);
+            int window = c.SlidingWindow is int w && l >= c.SlidingWindowFirstLayer ? w : 0;
+            _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext, window);
             _kernels.MatMul(attention, layer.O.View, layer.OBias?.View ?? none, x, tokens, c.HiddenSize, c.QDim, accumulate: true);
             _kernels.RmsNorm(x, null, layer.PostAttentionNorm.View, normed, tokens, c.HiddenSize, c.RmsNormEps);
             _kernels.MatMul(normed, layer.Gate.View, layer.GateBias?.View ?? none, gate, tokens, c.IntermediateSize, c.HiddenSize, accumulate: false);

@@ -38,8 +38,11 @@ public sealed record ModelConfig
 
     public required int MaxPositionEmbeddings { get; init; }
 
-    /// <summary>Mistral's sliding attention window, if the model uses one; the decoder attends fully and refuses longer sequences.</summary>
+    /// <summary>The sliding attention window (Mistral; Qwen2 with use_sliding_window), if the model uses one: a token attends to itself and the window − 1 positions before it.</summary>
     public int? SlidingWindow { get; init; }
+
+    /// <summary>The first layer the window applies to (Qwen2's max_window_layers; 0 for Mistral); earlier layers attend fully.</summary>
+    public int SlidingWindowFirstLayer { get; init; }
 
     public int? BosTokenId { get; init; }
 

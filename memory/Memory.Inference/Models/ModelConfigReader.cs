@@ -43,13 +43,16 @@ public static class ModelConfigReader
         var (theta, scaling) = ReadRope(root, source);
         bool attentionBias = OptionalBool(root, "attention_bias") ?? false;
         int? slidingWindow = null;
+        int slidingFrom = 0;
         if (architecture == "MistralForCausalLM")
         {
             slidingWindow = OptionalInt(root, "sliding_window");
         }
         else if (qwen && (OptionalBool(root, "use_sliding_window") ?? false))
         {
+            // Qwen2 slides only from layer max_window_layers on (transformers' default 28), attending fully below it.
             slidingWindow = OptionalInt(root, "sliding_window");
+            slidingFrom = OptionalInt(root, "max_window_layers") ?? 28;
         }
 
         return new ModelConfig
@@ -70,7 +73,8 @@ public static class ModelConfigReader
             OutputBias = !qwen && attentionBias,
             MlpBias = OptionalBool(root, "mlp_bias") ?? false,
             MaxPositionEmbeddings = OptionalInt(root, "max_position_embeddings") ?? 4096,
-            SlidingWindow = slidingWindow,
+            SlidingWindow = slidingWindow is > 0 ? slidingWindow : null,
+            SlidingWindowFirstLayer = slidingFrom,
             BosTokenId = OptionalInt(root, "bos_token_id"),
             EosTokenIds = ReadIds(root, "eos_token_id"),
         };
