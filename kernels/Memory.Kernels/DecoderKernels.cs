@@ -15,7 +15,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _noRows;
     private readonly Action<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int> _embedding;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float> _rmsNorm;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int> _matMul;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int, int> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int> _matMulPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _rope;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int> _kvWrite;
@@ -52,7 +52,7 @@ public sealed class DecoderKernels : IDisposable
         _noRows = accelerator.Allocate1D<int>(1);
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
         _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
-        _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int>(MatMulKernel.Run);
+        _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int, int>(MatMulKernel.Run);
         _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int>(MatMulKernel.RunPerThread);
         _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RopeKernel.Run);
         _kvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int>(KvCacheWriteKernel.Run);
@@ -88,7 +88,10 @@ public sealed class DecoderKernels : IDisposable
     public void RmsNorm(ArrayView<float> x, ArrayView<int>? rowMap, WeightView weight, ArrayView<float> y, int rows, int dim, float eps) =>
         _rmsNorm(new KernelConfig(rows, GroupSize), x, rowMap ?? _noRows.View.AsContiguous(), rowMap is null ? 0 : 1, weight.Data, weight.Type, y, dim, eps);
 
-    /// <summary>y = (accumulate ? y : 0) + x · Wᵀ + bias for x [tokens, k], W [n, k].</summary>
+    /// <summary>
+    /// y = (accumulate ? y : 0) + x · Wᵀ + bias for x [tokens, k], W [n, k]. With 16-bit weights and k a multiple of
+    /// four, x and the weight view must start on an 8-byte boundary (whole buffers do; CUDA faults on a misaligned load).
+    /// </summary>
     public void MatMul(ArrayView<float> x, WeightView weight, WeightView bias, ArrayView<float> y, int tokens, int n, int k, bool accumulate)
     {
         long items = (long)n * ((tokens + MatMulKernel.TokenTile - 1) / MatMulKernel.TokenTile);
@@ -101,12 +104,22 @@ public sealed class DecoderKernels : IDisposable
 
         int warpsPerGroup = GroupSize / _accelerator.WarpSize;
         int groups = (int)Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, 65535));
-        _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, weight.Type, biasData, bias.Type, y, tokens, n, k, accumulate ? 1 : 0);
+        // 8-byte loads need 16-bit weights and rows of a multiple of four.
+        bool packed = weight.Type != WeightType.Float32 && k % 4 == 0;
+        _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, weight.Type, biasData, bias.Type, y, tokens, n, k, accumulate ? 1 : 0, packed ? 1 : 0);
     }
 
-    /// <summary>Rotary embedding in place on [tokens, heads · headDim].</summary>
-    public void Rope(ArrayView<float> values, ArrayView<int> positions, ArrayView<float> invFreq, int tokens, int heads, int headDim) =>
-        _rope(tokens * heads * (headDim / 2), values, positions, invFreq, heads, headDim);
+    /// <summary>Rotary embedding in place on [tokens, heads · headDim]; the table must cover every position.</summary>
+    public void Rope(ArrayView<float> values, ArrayView<int> positions, RopeTable table, int tokens, int heads, int headDim)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (table.Pairs != headDim / 2)
+        {
+            throw new ArgumentException($"the rope table has {table.Pairs} pairs per head, head dimension {headDim} needs {headDim / 2}", nameof(table));
+        }
+
+        _rope(tokens * heads * (headDim / 2), values, positions, table.View, heads, headDim);
+    }
 
     /// <summary>Stores the tokens' keys and values in the paged cache of one layer.</summary>
     public void WriteKv(ArrayView<float> k, ArrayView<float> v, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, int tokens, int kvDim, int blockSize) =>

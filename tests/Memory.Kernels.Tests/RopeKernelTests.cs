@@ -15,8 +15,10 @@ public sealed class RopeKernelTests(CpuAcceleratorFixture fixture)
         var invFreq = Enumerable.Range(0, headDim / 2).Select(j => (float)Math.Pow(10000, -2.0 * j / headDim)).ToArray();
         using var v = fixture.Upload(values);
         using var p = fixture.Upload(positions);
-        using var f = fixture.Upload(invFreq);
-        fixture.Kernels.Rope(v.View, p.View, f.View, tokens, heads, headDim);
+        using var table = new RopeTable(fixture.Accelerator, invFreq);
+        table.EnsurePositions(100);
+        table.EnsurePositions(positions.Max() + 1); // grows: the rows computed first must survive the copy
+        fixture.Kernels.Rope(v.View, p.View, table, tokens, heads, headDim);
         var actual = fixture.Download(v, values.Length);
 
         var expected = new double[values.Length];

@@ -32,7 +32,6 @@ internal sealed class ForwardBuffers : IDisposable
         TopPs = Floats(accelerator, maxLogitRows);
         Uniforms = Floats(accelerator, maxLogitRows);
         Sampled = Ints(accelerator, maxLogitRows);
-        InvFreq = Floats(accelerator, config.HeadDim / 2);
     }
 
     public int MaxTokens { get; }
@@ -78,8 +77,6 @@ internal sealed class ForwardBuffers : IDisposable
     public MemoryBuffer1D<float, Stride1D.Dense> Uniforms { get; }
 
     public MemoryBuffer1D<int, Stride1D.Dense> Sampled { get; }
-
-    public MemoryBuffer1D<float, Stride1D.Dense> InvFreq { get; }
 
     public void Dispose()
     {

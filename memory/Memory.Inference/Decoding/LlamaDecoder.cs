@@ -19,6 +19,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
     private readonly LlamaWeights _weights;
     private readonly PagedKvCache _cache;
     private readonly ForwardBuffers _buffers;
+    private readonly RopeTable _rope;
     private readonly int _maxSequences;
     private readonly HashSet<DecoderSequence> _open = [];
     private int _nextSequenceId;
@@ -41,7 +42,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         _cache = new PagedKvCache(accelerator, config.NumLayers, config.KvDim, options.KvBlockSize, options.KvCacheTokens);
         _buffers = new ForwardBuffers(accelerator, config, options.MaxBatchTokens, Math.Max(options.MaxBatchTokens, options.MaxSequences), _cache.BlockCount);
         var invFreq = RopeFrequencies.Compute(config.HeadDim, config.RopeTheta, config.RopeScaling);
-        _buffers.InvFreq.View.SubView(0, invFreq.Length).CopyFromCPU(invFreq);
+        _rope = new RopeTable(accelerator, invFreq);
     }
 
     public ModelConfig Config { get; }
@@ -184,6 +185,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
 
         _disposed = true;
         _buffers.Dispose();
+        _rope.Dispose();
         _cache.Dispose();
         _weights.Dispose();
         _kernels.Dispose();
@@ -271,6 +273,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         }
 
         int maxContext = positions.Max() + 1;
+        _rope.EnsurePositions(maxContext);
         var b = _buffers;
         Upload(b.Ids, ids);
         Upload(b.Positions, positions);
@@ -297,8 +300,8 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             _kernels.MatMul(normed, layer.Q.View, layer.QBias?.View ?? none, q, tokens, c.QDim, c.HiddenSize, accumulate: false);
             _kernels.MatMul(normed, layer.K.View, layer.KBias?.View ?? none, k, tokens, c.KvDim, c.HiddenSize, accumulate: false);
             _kernels.MatMul(normed, layer.V.View, layer.VBias?.View ?? none, v, tokens, c.KvDim, c.HiddenSize, accumulate: false);
-            _kernels.Rope(q, pos, b.InvFreq.View, tokens, c.NumHeads, c.HeadDim);
-            _kernels.Rope(k, pos, b.InvFreq.View, tokens, c.NumKvHeads, c.HeadDim);
+            _kernels.Rope(q, pos, _rope, tokens, c.NumHeads, c.HeadDim);
+            _kernels.Rope(k, pos, _rope, tokens, c.NumKvHeads, c.HeadDim);
             var keys = _cache.Keys(l);
             var values = _cache.Values(l);
             _kernels.WriteKv(k, v, keys, values, pos, tableOffsets, blockTable, tokens, c.KvDim, _cache.BlockSize);
