@@ -15,8 +15,8 @@ public sealed class DecoderKernels : IDisposable
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _noRows;
     private readonly Action<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int> _embedding;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float> _rmsNorm;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int, int> _matMul;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int> _matMulPerThread;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMul;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMulPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _rope;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int> _kvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
@@ -52,8 +52,8 @@ public sealed class DecoderKernels : IDisposable
         _noRows = accelerator.Allocate1D<int>(1);
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
         _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
-        _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int, int>(MatMulKernel.Run);
-        _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, int, ArrayView<ushort>, int, ArrayView<float>, int, int, int, int>(MatMulKernel.RunPerThread);
+        _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.Run);
+        _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.RunPerThread);
         _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RopeKernel.Run);
         _kvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int>(KvCacheWriteKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
@@ -89,24 +89,49 @@ public sealed class DecoderKernels : IDisposable
         _rmsNorm(new KernelConfig(rows, GroupSize), x, rowMap ?? _noRows.View.AsContiguous(), rowMap is null ? 0 : 1, weight.Data, weight.Type, y, dim, eps);
 
     /// <summary>
-    /// y = (accumulate ? y : 0) + x · Wᵀ + bias for x [tokens, k], W [n, k]. With 16-bit weights and k a multiple of
-    /// four, x and the weight view must start on an 8-byte boundary (whole buffers do; CUDA faults on a misaligned load).
+    /// y = (accumulate ? y : 0) + x̂ · Wᵀ + bias for x [tokens, k], W [n, k], where x̂ is x or, given a norm gain,
+    /// RMSNorm(x) · gain. With 16-bit weights and k a multiple of four, x, the weight and the gain must start on an
+    /// 8-byte boundary (whole buffers do; CUDA faults on a misaligned load).
     /// </summary>
-    public void MatMul(ArrayView<float> x, WeightView weight, WeightView bias, ArrayView<float> y, int tokens, int n, int k, bool accumulate)
+    /// <param name="norm">RMSNorm gain [k] to apply to x first, or null.</param>
+    /// <param name="normEps">The norm's epsilon.</param>
+    /// <param name="segments">
+    /// Where the weight's stacked projections start (weight rows), after the first: the rows [0, s1) form output
+    /// [tokens, s1], [s1, s2) the [tokens, s2 − s1] that follows it in y, and so on (see <see cref="MatMulKernel"/>).
+    /// </param>
+    public void MatMul(ArrayView<float> x, WeightView weight, WeightView bias, ArrayView<float> y, int tokens, int n, int k, bool accumulate, WeightView? norm = null, float normEps = 0f, params ReadOnlySpan<int> segments)
     {
+        if (segments.Length > 2 || (segments.Length > 0 && (segments[0] <= 0 || segments[^1] >= n || (segments.Length == 2 && segments[1] <= segments[0]))))
+        {
+            throw new ArgumentException($"at most two segment starts, increasing, inside (0, {n}); got [{string.Join(", ", segments.ToArray())}]", nameof(segments));
+        }
+
+        var gain = norm ?? new WeightView(_noWeights.View.AsContiguous(), WeightType.None);
+        // 8-byte loads need 16-bit weights (and gain) and rows of a multiple of four.
+        bool packed = weight.Type != WeightType.Float32 && k % 4 == 0 && gain.Type != WeightType.Float32;
+        var shape = new MatMulShape(
+            tokens,
+            n,
+            k,
+            weight.Type,
+            bias.IsPresent ? bias.Type : WeightType.None,
+            gain.Type,
+            normEps,
+            accumulate ? 1 : 0,
+            packed ? 1 : 0,
+            segments.Length > 0 ? segments[0] : n,
+            segments.Length > 1 ? segments[1] : n);
         long items = (long)n * ((tokens + MatMulKernel.TokenTile - 1) / MatMulKernel.TokenTile);
         ArrayView<ushort> biasData = bias.IsPresent ? bias.Data : _noWeights.View.AsContiguous();
         if (ThreadPerItem)
         {
-            _matMulPerThread((int)items, x, weight.Data, weight.Type, biasData, bias.Type, y, tokens, n, k, accumulate ? 1 : 0);
+            _matMulPerThread((int)items, x, weight.Data, biasData, gain.Data, y, shape);
             return;
         }
 
         int warpsPerGroup = GroupSize / _accelerator.WarpSize;
         int groups = (int)Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, 65535));
-        // 8-byte loads need 16-bit weights and rows of a multiple of four.
-        bool packed = weight.Type != WeightType.Float32 && k % 4 == 0;
-        _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, weight.Type, biasData, bias.Type, y, tokens, n, k, accumulate ? 1 : 0, packed ? 1 : 0);
+        _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, biasData, gain.Data, y, shape);
     }
 
     /// <summary>Rotary embedding in place on [tokens, heads · headDim]; the table must cover every position.</summary>

@@ -3,9 +3,15 @@ using ILGPU;
 namespace Memory.Kernels;
 
 /// <summary>
-/// y[t, n] = (accumulate ? y[t, n] : 0) + bias[n] + Σ_k x[t, k] · W[n, k] with W in its checkpoint encoding (row-major
-/// [N, K], the layout of a PyTorch Linear weight) and fp32 accumulation. One warp computes one output row n for a tile of
-/// four tokens, so a decode step (one token per sequence) is a GEMV that reads each weight once per tile.
+/// y[t, n] = (accumulate ? y[t, n] : 0) + bias[n] + Σ_k x̂[t, k] · W[n, k] with W in its checkpoint encoding (row-major
+/// [N, K], the layout of a PyTorch Linear weight) and fp32 accumulation. x̂ is x, or with a norm gain g the RMSNorm
+/// x / √(mean(x²) + ε) · g: a warp reads the whole of x's row for its dot product anyway, so it sums x² on the way and
+/// scales at the end, and the norm costs no launch and no pass of its own.
+/// The weight's rows may be stacked projections (Q, K and V; gate and up) written to separate output segments: segment
+/// s of width w starting at weight row r0 goes to y[tokens · r0 + t · w + (n − r0)], i.e. each segment is a dense
+/// [tokens, w] matrix following the previous one, as if the projections had been run one by one.
+/// One warp computes one output row for a tile of four tokens, so a decode step (one token per sequence) is a GEMV
+/// that reads each weight once per tile.
 /// </summary>
 public static class MatMulKernel
 {
@@ -13,42 +19,38 @@ public static class MatMulKernel
     public const int TokenTile = 4;
 
     /// <summary>The kernel (explicitly grouped; any grid, group size a multiple of the warp size).</summary>
-    public static void Run(
-        ArrayView<float> x,
-        ArrayView<ushort> w,
-        int wType,
-        ArrayView<ushort> bias,
-        int biasType,
-        ArrayView<float> y,
-        int tokens,
-        int n,
-        int k,
-        int accumulate,
-        int packedLoads)
+    public static void Run(ArrayView<float> x, ArrayView<ushort> w, ArrayView<ushort> bias, ArrayView<ushort> norm, ArrayView<float> y, MatMulShape shape)
     {
+        int n = shape.N;
+        int k = shape.K;
+        int tokens = shape.Tokens;
         int warpsPerGroup = Group.DimX / Warp.WarpSize;
         int firstWarp = (Grid.IdxX * warpsPerGroup) + Warp.WarpIdx;
         int totalWarps = Grid.DimX * warpsPerGroup;
         int tiles = (tokens + TokenTile - 1) / TokenTile;
         int lane = Warp.LaneIdx;
-        // 16-bit weights on rows of a multiple of four go through 8-byte loads, four per lane before any is used: a
-        // decode step's projection is one token, so the time is the weights' memory latency unless loads overlap.
-        bool packed = packedLoads != 0;
+        bool normed = shape.NormType != WeightType.None;
         var w4 = w.Cast<ulong>();
+        var g4 = norm.Cast<ulong>();
         var x2 = x.Cast<ulong>();
         int quads = k / 4;
+        int lanes = Warp.WarpSize;
         for (int item = firstWarp; item < n * tiles; item += totalWarps)
         {
             int row = item % n;
             int t0 = item / n * TokenTile;
             int valid = Math.Min(TokenTile, tokens - t0);
-            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-            if (packed)
+            var a0 = default(DotAndSquares);
+            var a1 = default(DotAndSquares);
+            var a2 = default(DotAndSquares);
+            var a3 = default(DotAndSquares);
+            if (shape.PackedLoads != 0)
             {
+                // 8-byte loads, four per lane before any is used: a decode step's projection is one token, so the time
+                // is the weights' memory latency unless loads overlap.
                 int wq = row * quads;
-                int xq = t0 * (k / 2);
                 int stride = k / 2;
-                int lanes = Warp.WarpSize;
+                int xq = t0 * stride;
                 for (int i = lane; i < quads; i += 4 * lanes)
                 {
                     int i1 = i + lanes, i2 = i + (2 * lanes), i3 = i + (3 * lanes);
@@ -56,20 +58,25 @@ public static class MatMulKernel
                     ulong q1 = i1 < quads ? w4[wq + i1] : 0UL;
                     ulong q2 = i2 < quads ? w4[wq + i2] : 0UL;
                     ulong q3 = i3 < quads ? w4[wq + i3] : 0UL;
-                    a0 += Quads(x2, xq, i, quads, lanes, q0, q1, q2, q3, wType);
+                    ulong n0 = normed ? g4[i] : 0UL;
+                    ulong n1 = normed && i1 < quads ? g4[i1] : 0UL;
+                    ulong n2 = normed && i2 < quads ? g4[i2] : 0UL;
+                    ulong n3 = normed && i3 < quads ? g4[i3] : 0UL;
+                    var quad = new WeightQuads(q0, q1, q2, q3, n0, n1, n2, n3, i, quads, lanes);
+                    a0 = a0.Add(quad.Dot(x2, xq, shape));
                     if (valid > 1)
                     {
-                        a1 += Quads(x2, xq + stride, i, quads, lanes, q0, q1, q2, q3, wType);
+                        a1 = a1.Add(quad.Dot(x2, xq + stride, shape));
                     }
 
                     if (valid > 2)
                     {
-                        a2 += Quads(x2, xq + (2 * stride), i, quads, lanes, q0, q1, q2, q3, wType);
+                        a2 = a2.Add(quad.Dot(x2, xq + (2 * stride), shape));
                     }
 
                     if (valid > 3)
                     {
-                        a3 += Quads(x2, xq + (3 * stride), i, quads, lanes, q0, q1, q2, q3, wType);
+                        a3 = a3.Add(quad.Dot(x2, xq + (3 * stride), shape));
                     }
                 }
             }
@@ -77,48 +84,46 @@ public static class MatMulKernel
             {
                 int wBase = row * k;
                 int x0 = t0 * k;
-                for (int kk = lane; kk < k; kk += Warp.WarpSize)
+                for (int kk = lane; kk < k; kk += lanes)
                 {
-                    float wv = WeightLoads.Load(w, wBase + kk, wType);
-                    a0 += x[x0 + kk] * wv;
+                    float wv = WeightLoads.Load(w, wBase + kk, shape.WeightType);
+                    float gv = normed ? WeightLoads.Load(norm, kk, shape.NormType) : 1f;
+                    a0 = a0.Add(x[x0 + kk], gv * wv);
                     if (valid > 1)
                     {
-                        a1 += x[x0 + k + kk] * wv;
+                        a1 = a1.Add(x[x0 + k + kk], gv * wv);
                     }
 
                     if (valid > 2)
                     {
-                        a2 += x[x0 + (2 * k) + kk] * wv;
+                        a2 = a2.Add(x[x0 + (2 * k) + kk], gv * wv);
                     }
 
                     if (valid > 3)
                     {
-                        a3 += x[x0 + (3 * k) + kk] * wv;
+                        a3 = a3.Add(x[x0 + (3 * k) + kk], gv * wv);
                     }
                 }
             }
 
-            a0 = GroupReductions.WarpSum(a0);
-            a1 = GroupReductions.WarpSum(a1);
-            a2 = GroupReductions.WarpSum(a2);
-            a3 = GroupReductions.WarpSum(a3);
+            float r0 = a0.WarpTotal(shape), r1 = a1.WarpTotal(shape), r2 = a2.WarpTotal(shape), r3 = a3.WarpTotal(shape);
             if (lane == 0)
             {
-                float b = biasType == WeightType.None ? 0f : WeightLoads.Load(bias, row, biasType);
-                Store(y, (t0 * n) + row, a0 + b, accumulate);
+                float b = shape.BiasType == WeightType.None ? 0f : WeightLoads.Load(bias, row, shape.BiasType);
+                Store(y, shape, t0, row, r0 + b);
                 if (valid > 1)
                 {
-                    Store(y, ((t0 + 1) * n) + row, a1 + b, accumulate);
+                    Store(y, shape, t0 + 1, row, r1 + b);
                 }
 
                 if (valid > 2)
                 {
-                    Store(y, ((t0 + 2) * n) + row, a2 + b, accumulate);
+                    Store(y, shape, t0 + 2, row, r2 + b);
                 }
 
                 if (valid > 3)
                 {
-                    Store(y, ((t0 + 3) * n) + row, a3 + b, accumulate);
+                    Store(y, shape, t0 + 3, row, r3 + b);
                 }
             }
         }
@@ -130,104 +135,64 @@ public static class MatMulKernel
     /// threads: there this variant ran the decoder's reference tests several times faster; on a GPU the warp version
     /// coalesces its weight reads and is the one to use.
     /// </summary>
-    public static void RunPerThread(
-        Index1D item,
-        ArrayView<float> x,
-        ArrayView<ushort> w,
-        int wType,
-        ArrayView<ushort> bias,
-        int biasType,
-        ArrayView<float> y,
-        int tokens,
-        int n,
-        int k,
-        int accumulate)
+    public static void RunPerThread(Index1D item, ArrayView<float> x, ArrayView<ushort> w, ArrayView<ushort> bias, ArrayView<ushort> norm, ArrayView<float> y, MatMulShape shape)
     {
+        int n = shape.N;
+        int k = shape.K;
         int row = item % n;
         int t0 = item / n * TokenTile;
-        int valid = Math.Min(TokenTile, tokens - t0);
-        float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+        int valid = Math.Min(TokenTile, shape.Tokens - t0);
+        bool normed = shape.NormType != WeightType.None;
+        var a0 = default(DotAndSquares);
+        var a1 = default(DotAndSquares);
+        var a2 = default(DotAndSquares);
+        var a3 = default(DotAndSquares);
         int wBase = row * k;
         int x0 = t0 * k;
         for (int kk = 0; kk < k; kk++)
         {
-            float wv = WeightLoads.Load(w, wBase + kk, wType);
-            a0 += x[x0 + kk] * wv;
+            float wv = WeightLoads.Load(w, wBase + kk, shape.WeightType);
+            float gv = normed ? WeightLoads.Load(norm, kk, shape.NormType) : 1f;
+            a0 = a0.Add(x[x0 + kk], gv * wv);
             if (valid > 1)
             {
-                a1 += x[x0 + k + kk] * wv;
+                a1 = a1.Add(x[x0 + k + kk], gv * wv);
             }
 
             if (valid > 2)
             {
-                a2 += x[x0 + (2 * k) + kk] * wv;
+                a2 = a2.Add(x[x0 + (2 * k) + kk], gv * wv);
             }
 
             if (valid > 3)
             {
-                a3 += x[x0 + (3 * k) + kk] * wv;
+                a3 = a3.Add(x[x0 + (3 * k) + kk], gv * wv);
             }
         }
 
-        float b = biasType == WeightType.None ? 0f : WeightLoads.Load(bias, row, biasType);
-        Store(y, (t0 * n) + row, a0 + b, accumulate);
+        float b = shape.BiasType == WeightType.None ? 0f : WeightLoads.Load(bias, row, shape.BiasType);
+        Store(y, shape, t0, row, a0.Total(shape) + b);
         if (valid > 1)
         {
-            Store(y, ((t0 + 1) * n) + row, a1 + b, accumulate);
+            Store(y, shape, t0 + 1, row, a1.Total(shape) + b);
         }
 
         if (valid > 2)
         {
-            Store(y, ((t0 + 2) * n) + row, a2 + b, accumulate);
+            Store(y, shape, t0 + 2, row, a2.Total(shape) + b);
         }
 
         if (valid > 3)
         {
-            Store(y, ((t0 + 3) * n) + row, a3 + b, accumulate);
+            Store(y, shape, t0 + 3, row, a3.Total(shape) + b);
         }
     }
 
-    /// <summary>
-    /// Σ over the lane's up to four weight quads (i, i + lanes, ...; those past <paramref name="quads"/> skipped) of
-    /// quad · x, with x read as float pairs from <paramref name="x2"/> starting at pair <paramref name="xPair"/>.
-    /// </summary>
-    private static float Quads(ArrayView<ulong> x2, int xPair, int i, int quads, int lanes, ulong q0, ulong q1, ulong q2, ulong q3, int type)
+    private static void Store(ArrayView<float> y, MatMulShape shape, int token, int row, float value)
     {
-        float sum = Quad(x2, xPair + (2 * i), q0, type);
-        if (i + lanes < quads)
-        {
-            sum += Quad(x2, xPair + (2 * (i + lanes)), q1, type);
-        }
-
-        if (i + (2 * lanes) < quads)
-        {
-            sum += Quad(x2, xPair + (2 * (i + (2 * lanes))), q2, type);
-        }
-
-        if (i + (3 * lanes) < quads)
-        {
-            sum += Quad(x2, xPair + (2 * (i + (3 * lanes))), q3, type);
-        }
-
-        return sum;
-    }
-
-    /// <summary>Four 16-bit weights (little-endian in <paramref name="q"/>) times the four floats at pair <paramref name="pair"/>.</summary>
-    private static float Quad(ArrayView<ulong> x2, int pair, ulong q, int type)
-    {
-        ulong xa = x2[pair];
-        ulong xb = x2[pair + 1];
-        return (Interop.IntAsFloat((uint)xa) * Widen((ushort)q, type))
-            + (Interop.IntAsFloat((uint)(xa >> 32)) * Widen((ushort)(q >> 16), type))
-            + (Interop.IntAsFloat((uint)xb) * Widen((ushort)(q >> 32), type))
-            + (Interop.IntAsFloat((uint)(xb >> 32)) * Widen((ushort)(q >> 48), type));
-    }
-
-    private static float Widen(ushort bits, int type) =>
-        type == WeightType.BFloat16 ? Interop.IntAsFloat((uint)bits << 16) : WeightLoads.HalfToFloat(bits);
-
-    private static void Store(ArrayView<float> y, int index, float value, int accumulate)
-    {
-        y[index] = accumulate != 0 ? y[index] + value : value;
+        int start = row < shape.Segment1 ? 0 : (row < shape.Segment2 ? shape.Segment1 : shape.Segment2);
+        int end = row < shape.Segment1 ? shape.Segment1 : (row < shape.Segment2 ? shape.Segment2 : shape.N);
+        int index = (shape.Tokens * start) + (token * (end - start)) + (row - start);
+        y[index] = shape.Accumulate != 0 ? y[index] + value : value;
     }
 }

@@ -53,4 +53,71 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
 
         TestData.AssertClose(expected, actual, 1e-5);
     }
+
+    [Theory]
+    [InlineData(WeightType.BFloat16, 1, 136, false)]
+    [InlineData(WeightType.BFloat16, 6, 136, true)]
+    [InlineData(WeightType.Float16, 5, 37, true)]
+    [InlineData(WeightType.Float16, 2, 40, false)]
+    [InlineData(WeightType.Float32, 3, 40, true)]
+    public void Applies_an_rms_norm_of_x_and_writes_each_stacked_projection_as_its_own_matrix(int type, int tokens, int k, bool warpPerRow)
+    {
+        var kernels = warpPerRow ? fixture.GroupedKernels : fixture.Kernels;
+        const int n = 13, eps10 = 1;
+        const float eps = eps10 * 1e-5f;
+        int[] segments = [5, 9];
+        var random = new Random(31 + type + tokens + k);
+        var x = TestData.Floats(random, tokens * k, 3f);
+        var (wWords, w) = TestData.Encode(TestData.Floats(random, n * k, 0.5f), type);
+        var (bWords, bias) = TestData.Encode(TestData.Floats(random, n), type);
+        var (gWords, gain) = TestData.Encode(TestData.Floats(random, k, 2f), type);
+
+        using var xBuffer = fixture.Upload(x);
+        using var wBuffer = fixture.Upload(wWords);
+        using var bBuffer = fixture.Upload(bWords);
+        using var gBuffer = fixture.Upload(gWords);
+        using var yBuffer = fixture.Upload(new float[tokens * n]);
+        kernels.MatMul(xBuffer.View, new WeightView(wBuffer.View, type), new WeightView(bBuffer.View, type), yBuffer.View, tokens, n, k, accumulate: false, new WeightView(gBuffer.View, type), eps, segments);
+        var actual = fixture.Download(yBuffer, tokens * n);
+
+        var expected = new double[tokens * n];
+        int[] starts = [0, .. segments, n];
+        for (int t = 0; t < tokens; t++)
+        {
+            double squares = 0;
+            for (int c = 0; c < k; c++)
+            {
+                squares += (double)x[(t * k) + c] * x[(t * k) + c];
+            }
+
+            double inverse = 1 / Math.Sqrt((squares / k) + eps);
+            for (int s = 0; s < 3; s++)
+            {
+                int width = starts[s + 1] - starts[s];
+                for (int row = starts[s]; row < starts[s + 1]; row++)
+                {
+                    double sum = bias[row];
+                    for (int c = 0; c < k; c++)
+                    {
+                        sum += x[(t * k) + c] * inverse * gain[c] * w[(row * k) + c];
+                    }
+
+                    expected[(tokens * starts[s]) + (t * width) + (row - starts[s])] = sum;
+                }
+            }
+        }
+
+        TestData.AssertClose(expected, actual, 1e-4);
+    }
+
+    [Fact]
+    public void Refuses_segments_outside_the_weight()
+    {
+        using var buffer = fixture.Upload(new float[4]);
+        using var words = fixture.Upload(new ushort[4]);
+        var weight = new WeightView(words.View, WeightType.BFloat16);
+        var none = new WeightView(default, WeightType.None);
+        Assert.Throws<ArgumentException>(() => fixture.Kernels.MatMul(buffer.View, weight, none, buffer.View, 1, 2, 2, false, null, 0f, 2));
+        Assert.Throws<ArgumentException>(() => fixture.Kernels.MatMul(buffer.View, weight, none, buffer.View, 1, 2, 2, false, null, 0f, 1, 1));
+    }
 }

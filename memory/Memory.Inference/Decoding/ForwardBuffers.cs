@@ -13,13 +13,9 @@ internal sealed class ForwardBuffers : IDisposable
         MaxTokens = maxTokens;
         MaxLogitRows = maxLogitRows;
         Residual = Floats(accelerator, maxTokens * config.HiddenSize);
-        Normed = Floats(accelerator, maxTokens * config.HiddenSize);
-        Q = Floats(accelerator, maxTokens * config.QDim);
-        K = Floats(accelerator, maxTokens * config.KvDim);
-        V = Floats(accelerator, maxTokens * config.KvDim);
+        Qkv = Floats(accelerator, maxTokens * (config.QDim + (2 * config.KvDim)));
         Attention = Floats(accelerator, maxTokens * config.QDim);
-        Gate = Floats(accelerator, maxTokens * config.IntermediateSize);
-        UpProjection = Floats(accelerator, maxTokens * config.IntermediateSize);
+        GateUp = Floats(accelerator, maxTokens * 2 * config.IntermediateSize);
         FinalHidden = Floats(accelerator, maxLogitRows * config.HiddenSize);
         Logits = Floats(accelerator, (long)maxLogitRows * config.VocabSize);
         Ids = Ints(accelerator, maxTokens);
@@ -40,19 +36,13 @@ internal sealed class ForwardBuffers : IDisposable
 
     public MemoryBuffer1D<float, Stride1D.Dense> Residual { get; }
 
-    public MemoryBuffer1D<float, Stride1D.Dense> Normed { get; }
-
-    public MemoryBuffer1D<float, Stride1D.Dense> Q { get; }
-
-    public MemoryBuffer1D<float, Stride1D.Dense> K { get; }
-
-    public MemoryBuffer1D<float, Stride1D.Dense> V { get; }
+    /// <summary>The stacked projection's output: [tokens, QDim] queries, then [tokens, KvDim] keys, then values.</summary>
+    public MemoryBuffer1D<float, Stride1D.Dense> Qkv { get; }
 
     public MemoryBuffer1D<float, Stride1D.Dense> Attention { get; }
 
-    public MemoryBuffer1D<float, Stride1D.Dense> Gate { get; }
-
-    public MemoryBuffer1D<float, Stride1D.Dense> UpProjection { get; }
+    /// <summary>[tokens, intermediate] gate, then [tokens, intermediate] up; SwiGLU leaves its result in the gate part.</summary>
+    public MemoryBuffer1D<float, Stride1D.Dense> GateUp { get; }
 
     public MemoryBuffer1D<float, Stride1D.Dense> FinalHidden { get; }
 

@@ -281,13 +281,13 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         Upload(b.BlockTable, table.ToArray());
 
         var x = b.Residual.View;
-        var normed = b.Normed.View;
-        var q = b.Q.View;
-        var k = b.K.View;
-        var v = b.V.View;
+        var q = b.Qkv.View.SubView(0, (long)tokens * c.QDim);
+        var k = b.Qkv.View.SubView((long)tokens * c.QDim, (long)tokens * c.KvDim);
+        var v = b.Qkv.View.SubView((long)tokens * (c.QDim + c.KvDim), (long)tokens * c.KvDim);
         var attention = b.Attention.View;
-        var gate = b.Gate.View;
-        var up = b.UpProjection.View;
+        var gate = b.GateUp.View.SubView(0, (long)tokens * c.IntermediateSize);
+        var up = b.GateUp.View.SubView((long)tokens * c.IntermediateSize, (long)tokens * c.IntermediateSize);
+        int qkvRows = c.QDim + (2 * c.KvDim);
         var pos = b.Positions.View;
         var tableOffsets = b.TableOffsets.View;
         var blockTable = b.BlockTable.View;
@@ -296,10 +296,8 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         for (int l = 0; l < c.NumLayers; l++)
         {
             var layer = _weights.Layers[l];
-            _kernels.RmsNorm(x, null, layer.InputNorm.View, normed, tokens, c.HiddenSize, c.RmsNormEps);
-            _kernels.MatMul(normed, layer.Q.View, layer.QBias?.View ?? none, q, tokens, c.QDim, c.HiddenSize, accumulate: false);
-            _kernels.MatMul(normed, layer.K.View, layer.KBias?.View ?? none, k, tokens, c.KvDim, c.HiddenSize, accumulate: false);
-            _kernels.MatMul(normed, layer.V.View, layer.VBias?.View ?? none, v, tokens, c.KvDim, c.HiddenSize, accumulate: false);
+            // The input norm is applied inside the stacked Q/K/V product; so is the post-attention norm in gate/up's.
+            _kernels.MatMul(x, layer.Qkv.View, layer.QkvBias?.View ?? none, b.Qkv.View, tokens, qkvRows, c.HiddenSize, accumulate: false, layer.InputNorm.View, c.RmsNormEps, c.QDim, c.QDim + c.KvDim);
             _kernels.Rope(q, pos, _rope, tokens, c.NumHeads, c.HeadDim);
             _kernels.Rope(k, pos, _rope, tokens, c.NumKvHeads, c.HeadDim);
             var keys = _cache.Keys(l);
@@ -308,9 +306,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             int window = c.SlidingWindow is int w && l >= c.SlidingWindowFirstLayer ? w : 0;
             _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext, window);
             _kernels.MatMul(attention, layer.O.View, layer.OBias?.View ?? none, x, tokens, c.HiddenSize, c.QDim, accumulate: true);
-            _kernels.RmsNorm(x, null, layer.PostAttentionNorm.View, normed, tokens, c.HiddenSize, c.RmsNormEps);
-            _kernels.MatMul(normed, layer.Gate.View, layer.GateBias?.View ?? none, gate, tokens, c.IntermediateSize, c.HiddenSize, accumulate: false);
-            _kernels.MatMul(normed, layer.Up.View, layer.UpBias?.View ?? none, up, tokens, c.IntermediateSize, c.HiddenSize, accumulate: false);
+            _kernels.MatMul(x, layer.GateUp.View, layer.GateUpBias?.View ?? none, b.GateUp.View, tokens, 2 * c.IntermediateSize, c.HiddenSize, accumulate: false, layer.PostAttentionNorm.View, c.RmsNormEps, c.IntermediateSize);
             _kernels.SwiGlu(gate, up, tokens * c.IntermediateSize);
             _kernels.MatMul(gate, layer.Down.View, layer.DownBias?.View ?? none, x, tokens, c.HiddenSize, c.IntermediateSize, accumulate: true);
         }

@@ -41,13 +41,36 @@ public sealed class LlamaWeights : IDisposable
 
         DeviceTensor? Bias(bool expected, string name, long size)
         {
-            var found = checkpoint.Find(name);
+            var found = FindBias(expected, name);
             if (found is null)
             {
-                return expected ? throw new ModelLoadException($"tensor '{name}' is missing from the checkpoint in '{checkpoint.Directory}' (the config asks for a bias)") : null;
+                return null;
             }
 
             var tensor = DeviceTensor.Upload(accelerator, found, size);
+            loaded.Add(tensor);
+            return tensor;
+        }
+
+        SafetensorsTensor? FindBias(bool expected, string name) =>
+            checkpoint.Find(name) ?? (expected ? throw new ModelLoadException($"tensor '{name}' is missing from the checkpoint in '{checkpoint.Directory}' (the config asks for a bias)") : null);
+
+        DeviceTensor Stacked(string[] names, long[] rows, long columns)
+        {
+            var tensor = DeviceTensor.UploadStacked(accelerator, names.Select(checkpoint.Require).ToArray(), rows, columns);
+            loaded.Add(tensor);
+            return tensor;
+        }
+
+        DeviceTensor? StackedBias(bool expected, string[] names, long[] rows)
+        {
+            var parts = names.Select(name => FindBias(expected, name)).ToArray();
+            if (parts.All(p => p is null))
+            {
+                return null;
+            }
+
+            var tensor = DeviceTensor.UploadStacked(accelerator, parts, rows, 1);
             loaded.Add(tensor);
             return tensor;
         }
@@ -63,20 +86,14 @@ public sealed class LlamaWeights : IDisposable
                 layers.Add(new LayerWeights
                 {
                     InputNorm = Up(p + "input_layernorm.weight", h),
-                    Q = Up(p + "self_attn.q_proj.weight", q, h),
-                    K = Up(p + "self_attn.k_proj.weight", kv, h),
-                    V = Up(p + "self_attn.v_proj.weight", kv, h),
+                    Qkv = Stacked([p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"], [q, kv, kv], h),
+                    QkvBias = StackedBias(config.QkvBias, [p + "self_attn.q_proj.bias", p + "self_attn.k_proj.bias", p + "self_attn.v_proj.bias"], [q, kv, kv]),
                     O = Up(p + "self_attn.o_proj.weight", h, q),
-                    QBias = Bias(config.QkvBias, p + "self_attn.q_proj.bias", q),
-                    KBias = Bias(config.QkvBias, p + "self_attn.k_proj.bias", kv),
-                    VBias = Bias(config.QkvBias, p + "self_attn.v_proj.bias", kv),
                     OBias = Bias(config.OutputBias, p + "self_attn.o_proj.bias", h),
                     PostAttentionNorm = Up(p + "post_attention_layernorm.weight", h),
-                    Gate = Up(p + "mlp.gate_proj.weight", i, h),
-                    Up = Up(p + "mlp.up_proj.weight", i, h),
+                    GateUp = Stacked([p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"], [i, i], h),
+                    GateUpBias = StackedBias(config.MlpBias, [p + "mlp.gate_proj.bias", p + "mlp.up_proj.bias"], [i, i]),
                     Down = Up(p + "mlp.down_proj.weight", h, i),
-                    GateBias = Bias(config.MlpBias, p + "mlp.gate_proj.bias", i),
-                    UpBias = Bias(config.MlpBias, p + "mlp.up_proj.bias", i),
                     DownBias = Bias(config.MlpBias, p + "mlp.down_proj.bias", h),
                 });
             }
