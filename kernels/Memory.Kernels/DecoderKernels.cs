@@ -17,8 +17,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float> _rmsNorm;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMulPerThread;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _rope;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int> _kvWrite;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
     private MemoryBuffer1D<float, Stride1D.Dense> _splitScratch;
@@ -54,8 +53,7 @@ public sealed class DecoderKernels : IDisposable
         _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
         _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.Run);
         _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.RunPerThread);
-        _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RopeKernel.Run);
-        _kvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int>(KvCacheWriteKernel.Run);
+        _rotaryKvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int>(RotaryKvWriteKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
         _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
         _splitScratch = accelerator.Allocate1D<float>(1);
@@ -134,8 +132,11 @@ public sealed class DecoderKernels : IDisposable
         _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, biasData, gain.Data, y, shape);
     }
 
-    /// <summary>Rotary embedding in place on [tokens, heads · headDim]; the table must cover every position.</summary>
-    public void Rope(ArrayView<float> values, ArrayView<int> positions, RopeTable table, int tokens, int heads, int headDim)
+    /// <summary>
+    /// Rotary embedding of the queries (in place) and keys, and the keys and values stored in one layer's paged cache
+    /// (see <see cref="RotaryKvWriteKernel"/>); the table must cover every position.
+    /// </summary>
+    public void RotaryKvWrite(ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, RopeTable table, int tokens, int heads, int kvHeads, int headDim, int blockSize)
     {
         ArgumentNullException.ThrowIfNull(table);
         if (table.Pairs != headDim / 2)
@@ -143,12 +144,9 @@ public sealed class DecoderKernels : IDisposable
             throw new ArgumentException($"the rope table has {table.Pairs} pairs per head, head dimension {headDim} needs {headDim / 2}", nameof(table));
         }
 
-        _rope(tokens * heads * (headDim / 2), values, positions, table.View, heads, headDim);
+        int perToken = (heads * (headDim / 2)) + (kvHeads * (headDim / 2)) + (kvHeads * headDim);
+        _rotaryKvWrite(tokens * perToken, q, k, v, kCache.Cast<ushort>(), vCache.Cast<ushort>(), positions, tableOffsets, blockTable, table.View, heads, kvHeads, headDim, blockSize);
     }
-
-    /// <summary>Stores the tokens' keys and values in the paged cache of one layer.</summary>
-    public void WriteKv(ArrayView<float> k, ArrayView<float> v, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, int tokens, int kvDim, int blockSize) =>
-        _kvWrite(tokens * kvDim, k, v, kCache.Cast<ushort>(), vCache.Cast<ushort>(), positions, tableOffsets, blockTable, kvDim, blockSize);
 
     /// <summary>Causal paged attention for every (token, head).</summary>
     /// <param name="maxContext">

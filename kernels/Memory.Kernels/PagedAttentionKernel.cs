@@ -76,6 +76,8 @@ public static class PagedAttentionKernel
 
         int tableOffset = tableOffsets[token];
         int headOffset = kvHead * headDim;
+        // A key row starts on an 8-byte boundary when head and kv widths are multiples of four: then 8-byte loads.
+        bool packedKeys = headDim % 4 == 0;
         float m = float.NegativeInfinity;
         float l = 0f;
         float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
@@ -93,23 +95,7 @@ public static class PagedAttentionKernel
             {
                 int slot = (blockTable[tableOffset + (j / blockSize)] * blockSize) + (j % blockSize);
                 int kb = (slot * kvDim) + headOffset;
-                // Four independent sums: the key's loads can be in flight together instead of one per dependent add.
-                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-                int d = 0;
-                for (; d + 3 < headDim; d += 4)
-                {
-                    s0 += qs[d] * (float)kCache[kb + d];
-                    s1 += qs[d + 1] * (float)kCache[kb + d + 1];
-                    s2 += qs[d + 2] * (float)kCache[kb + d + 2];
-                    s3 += qs[d + 3] * (float)kCache[kb + d + 3];
-                }
-
-                for (; d < headDim; d++)
-                {
-                    s0 += qs[d] * (float)kCache[kb + d];
-                }
-
-                s = (s0 + s1) + (s2 + s3);
+                s = packedKeys ? KeyDotPacked(qs, kCache.Cast<ulong>(), kb / 4, headDim / 4) : KeyDot(qs, kCache, kb, headDim);
             }
 
             float mNew = MathF.Max(m, GroupReductions.Max(s, scratch));
@@ -123,30 +109,36 @@ public static class PagedAttentionKernel
             acc2 *= correction;
             acc3 *= correction;
             int inTile = Math.Min(g, count - tile);
-            for (int jj = lane; jj < inTile; jj += lanes)
+            // Four keys per pass, their values loaded before any is summed: otherwise every key costs a memory latency.
+            for (int jj = lane; jj < inTile; jj += 4 * lanes)
             {
-                int position = tile + jj;
-                int slot = (blockTable[tableOffset + (position / blockSize)] * blockSize) + (position % blockSize);
-                int vb = (slot * kvDim) + headOffset;
-                float pj = ps[jj];
+                int j1 = jj + lanes, j2 = jj + (2 * lanes), j3 = jj + (3 * lanes);
+                int vb0 = ValueBase(blockTable, tableOffset, tile + jj, blockSize, kvDim, headOffset);
+                int vb1 = j1 < inTile ? ValueBase(blockTable, tableOffset, tile + j1, blockSize, kvDim, headOffset) : -1;
+                int vb2 = j2 < inTile ? ValueBase(blockTable, tableOffset, tile + j2, blockSize, kvDim, headOffset) : -1;
+                int vb3 = j3 < inTile ? ValueBase(blockTable, tableOffset, tile + j3, blockSize, kvDim, headOffset) : -1;
+                float p0 = ps[jj];
+                float p1 = vb1 >= 0 ? ps[j1] : 0f;
+                float p2 = vb2 >= 0 ? ps[j2] : 0f;
+                float p3 = vb3 >= 0 ? ps[j3] : 0f;
                 if (d0 < headDim)
                 {
-                    acc0 += pj * (float)vCache[vb + d0];
+                    acc0 += ValueSum(vCache, d0, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
                 }
 
                 if (d1 < headDim)
                 {
-                    acc1 += pj * (float)vCache[vb + d1];
+                    acc1 += ValueSum(vCache, d1, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
                 }
 
                 if (d2 < headDim)
                 {
-                    acc2 += pj * (float)vCache[vb + d2];
+                    acc2 += ValueSum(vCache, d2, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
                 }
 
                 if (d3 < headDim)
                 {
-                    acc3 += pj * (float)vCache[vb + d3];
+                    acc3 += ValueSum(vCache, d3, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
                 }
             }
 
@@ -206,6 +198,68 @@ public static class PagedAttentionKernel
         {
             target[targetBase + d3] = acc3 * inverse;
         }
+    }
+
+    /// <summary>q · key over the staged (scaled) query, four independent sums so the key's loads overlap.</summary>
+    private static float KeyDot(ArrayView<float> qs, ArrayView<Half> kCache, int kb, int headDim)
+    {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int d = 0;
+        for (; d + 3 < headDim; d += 4)
+        {
+            s0 += qs[d] * (float)kCache[kb + d];
+            s1 += qs[d + 1] * (float)kCache[kb + d + 1];
+            s2 += qs[d + 2] * (float)kCache[kb + d + 2];
+            s3 += qs[d + 3] * (float)kCache[kb + d + 3];
+        }
+
+        for (; d < headDim; d++)
+        {
+            s0 += qs[d] * (float)kCache[kb + d];
+        }
+
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>The same over 8-byte loads of four fp16 key elements, four loads in flight.</summary>
+    private static float KeyDotPacked(ArrayView<float> qs, ArrayView<ulong> k4, int kq, int quads)
+    {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int c = 0;
+        for (; c + 3 < quads; c += 4)
+        {
+            ulong e0 = k4[kq + c], e1 = k4[kq + c + 1], e2 = k4[kq + c + 2], e3 = k4[kq + c + 3];
+            s0 += QuadDot(qs, 4 * c, e0);
+            s1 += QuadDot(qs, 4 * (c + 1), e1);
+            s2 += QuadDot(qs, 4 * (c + 2), e2);
+            s3 += QuadDot(qs, 4 * (c + 3), e3);
+        }
+
+        for (; c < quads; c++)
+        {
+            s0 += QuadDot(qs, 4 * c, k4[kq + c]);
+        }
+
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static float QuadDot(ArrayView<float> qs, int d, ulong bits) =>
+        (qs[d] * (float)Interop.IntAsFloat((ushort)bits))
+        + (qs[d + 1] * (float)Interop.IntAsFloat((ushort)(bits >> 16)))
+        + (qs[d + 2] * (float)Interop.IntAsFloat((ushort)(bits >> 32)))
+        + (qs[d + 3] * (float)Interop.IntAsFloat((ushort)(bits >> 48)));
+
+    private static int ValueBase(ArrayView<int> blockTable, int tableOffset, int position, int blockSize, int kvDim, int headOffset) =>
+        (((blockTable[tableOffset + (position / blockSize)] * blockSize) + (position % blockSize)) * kvDim) + headOffset;
+
+    /// <summary>Σ p_i · v_i[d] over up to four keys (value bases below zero are absent).</summary>
+    private static float ValueSum(ArrayView<Half> vCache, int d, int vb0, int vb1, int vb2, int vb3, float p0, float p1, float p2, float p3)
+    {
+        float v0 = (float)vCache[vb0 + d];
+        float v1 = vb1 >= 0 ? (float)vCache[vb1 + d] : 0f;
+        float v2 = vb2 >= 0 ? (float)vCache[vb2 + d] : 0f;
+        float v3 = vb3 >= 0 ? (float)vCache[vb3 + d] : 0f;
+        return ((p0 * v0) + (p1 * v1)) + ((p2 * v2) + (p3 * v3));
     }
 
     /// <summary>

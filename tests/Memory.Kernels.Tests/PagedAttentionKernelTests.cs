@@ -119,33 +119,6 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         TestData.AssertClose(expected, actual, 1e-5);
     }
 
-    [Fact]
-    public void Cache_write_places_rows_by_block_table()
-    {
-        const int kvDim = 3, blockSize = 2;
-        int[] table = [5, 2, 7];
-        int[] positions = [0, 3, 4];
-        int[] offsets = [0, 0, 0];
-        var k = TestData.Floats(new Random(1), positions.Length * kvDim);
-        var v = TestData.Floats(new Random(2), positions.Length * kvDim);
-        using var kBuffer = fixture.Upload(k);
-        using var vBuffer = fixture.Upload(v);
-        using var kCache = fixture.Upload(new Half[8 * blockSize * kvDim]);
-        using var vCache = fixture.Upload(new Half[8 * blockSize * kvDim]);
-        using var posBuffer = fixture.Upload(positions);
-        using var offBuffer = fixture.Upload(offsets);
-        using var tableBuffer = fixture.Upload(table);
-        fixture.Kernels.WriteKv(kBuffer.View, vBuffer.View, kCache.View, vCache.View, posBuffer.View, offBuffer.View, tableBuffer.View, positions.Length, kvDim, blockSize);
-        var kc = fixture.Download(kCache, 8 * blockSize * kvDim).Select(h => (float)h).ToArray();
-        var vc = fixture.Download(vCache, 8 * blockSize * kvDim).Select(h => (float)h).ToArray();
-        int[] slots = [5 * 2, (2 * 2) + 1, 7 * 2];
-        for (int t = 0; t < positions.Length; t++)
-        {
-            Assert.Equal(RoundToHalf(k).Skip(t * kvDim).Take(kvDim), kc.Skip(slots[t] * kvDim).Take(kvDim));
-            Assert.Equal(RoundToHalf(v).Skip(t * kvDim).Take(kvDim), vc.Skip(slots[t] * kvDim).Take(kvDim));
-        }
-    }
-
     private static float[] RoundToHalf(float[] values) => values.Select(f => (float)(System.Half)f).ToArray();
 
     private static Half[] ToHalf(float[] values) => values.Select(f => (Half)f).ToArray();

@@ -298,11 +298,9 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             var layer = _weights.Layers[l];
             // The input norm is applied inside the stacked Q/K/V product; so is the post-attention norm in gate/up's.
             _kernels.MatMul(x, layer.Qkv.View, layer.QkvBias?.View ?? none, b.Qkv.View, tokens, qkvRows, c.HiddenSize, accumulate: false, layer.InputNorm.View, c.RmsNormEps, c.QDim, c.QDim + c.KvDim);
-            _kernels.Rope(q, pos, _rope, tokens, c.NumHeads, c.HeadDim);
-            _kernels.Rope(k, pos, _rope, tokens, c.NumKvHeads, c.HeadDim);
             var keys = _cache.Keys(l);
             var values = _cache.Values(l);
-            _kernels.WriteKv(k, v, keys, values, pos, tableOffsets, blockTable, tokens, c.KvDim, _cache.BlockSize);
+            _kernels.RotaryKvWrite(q, k, v, keys, values, pos, tableOffsets, blockTable, _rope, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize);
             int window = c.SlidingWindow is int w && l >= c.SlidingWindowFirstLayer ? w : 0;
             _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext, window);
             _kernels.MatMul(attention, layer.O.View, layer.OBias?.View ?? none, x, tokens, c.HiddenSize, c.QDim, accumulate: true);
