@@ -37,8 +37,9 @@ public static class MatMulKernel
         int lanes = Warp.WarpSize;
         for (int item = firstWarp; item < n * tiles; item += totalWarps)
         {
-            int row = item % n;
-            int t0 = item / n * TokenTile;
+            // Neighbouring warps take the same row's token tiles, so a batch reads each weight row from DRAM once.
+            int row = item / tiles;
+            int t0 = item % tiles * TokenTile;
             int valid = Math.Min(TokenTile, tokens - t0);
             var a0 = default(DotAndSquares);
             var a1 = default(DotAndSquares);
@@ -46,37 +47,30 @@ public static class MatMulKernel
             var a3 = default(DotAndSquares);
             if (shape.PackedLoads != 0)
             {
-                // 8-byte loads, four per lane before any is used: a decode step's projection is one token, so the time
+                // 8-byte loads, several per lane before any is used: a decode step's projection is one token, so the time
                 // is the weights' memory latency unless loads overlap.
                 int wq = row * quads;
                 int stride = k / 2;
                 int xq = t0 * stride;
-                for (int i = lane; i < quads; i += 4 * lanes)
+                for (int i = lane; i < quads; i += 8 * lanes)
                 {
-                    int i1 = i + lanes, i2 = i + (2 * lanes), i3 = i + (3 * lanes);
-                    ulong q0 = w4[wq + i];
-                    ulong q1 = i1 < quads ? w4[wq + i1] : 0UL;
-                    ulong q2 = i2 < quads ? w4[wq + i2] : 0UL;
-                    ulong q3 = i3 < quads ? w4[wq + i3] : 0UL;
-                    ulong n0 = normed ? g4[i] : 0UL;
-                    ulong n1 = normed && i1 < quads ? g4[i1] : 0UL;
-                    ulong n2 = normed && i2 < quads ? g4[i2] : 0UL;
-                    ulong n3 = normed && i3 < quads ? g4[i3] : 0UL;
-                    var quad = new WeightQuads(q0, q1, q2, q3, n0, n1, n2, n3, i, quads, lanes);
-                    a0 = a0.Add(quad.Dot(x2, xq, shape));
+                    // Eight quads per lane (64 bytes) in flight: a 896-wide row is one pass of a 32-lane warp.
+                    var first = WeightQuads.Load(w4, g4, wq, i, quads, lanes, normed);
+                    var second = WeightQuads.Load(w4, g4, wq, i + (4 * lanes), quads, lanes, normed);
+                    a0 = a0.Add(first.Dot(x2, xq, shape)).Add(second.Dot(x2, xq, shape));
                     if (valid > 1)
                     {
-                        a1 = a1.Add(quad.Dot(x2, xq + stride, shape));
+                        a1 = a1.Add(first.Dot(x2, xq + stride, shape)).Add(second.Dot(x2, xq + stride, shape));
                     }
 
                     if (valid > 2)
                     {
-                        a2 = a2.Add(quad.Dot(x2, xq + (2 * stride), shape));
+                        a2 = a2.Add(first.Dot(x2, xq + (2 * stride), shape)).Add(second.Dot(x2, xq + (2 * stride), shape));
                     }
 
                     if (valid > 3)
                     {
-                        a3 = a3.Add(quad.Dot(x2, xq + (3 * stride), shape));
+                        a3 = a3.Add(first.Dot(x2, xq + (3 * stride), shape)).Add(second.Dot(x2, xq + (3 * stride), shape));
                     }
                 }
             }
@@ -139,8 +133,9 @@ public static class MatMulKernel
     {
         int n = shape.N;
         int k = shape.K;
-        int row = item % n;
-        int t0 = item / n * TokenTile;
+        int tiles = (shape.Tokens + TokenTile - 1) / TokenTile;
+        int row = item / tiles;
+        int t0 = item % tiles * TokenTile;
         int valid = Math.Min(TokenTile, shape.Tokens - t0);
         bool normed = shape.NormType != WeightType.None;
         var a0 = default(DotAndSquares);

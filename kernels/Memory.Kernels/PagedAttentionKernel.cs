@@ -78,6 +78,15 @@ public static class PagedAttentionKernel
         int headOffset = kvHead * headDim;
         // A key row starts on an 8-byte boundary when head and kv widths are multiples of four: then 8-byte loads.
         bool packedKeys = headDim % 4 == 0;
+        // Values likewise: then each thread owns one quad of dimensions and a subset of the tile's keys, and the
+        // subsets' partial sums meet in shared memory at the end (a key's value row is read by adjacent threads).
+        int quadsPerKey = headDim / 4;
+        bool packedValues = packedKeys && quadsPerKey <= g && g % quadsPerKey == 0;
+        int subsets = packedValues ? g / quadsPerKey : 1;
+        int subset = packedValues ? tid / quadsPerKey : 0;
+        int quad = packedValues ? tid % quadsPerKey : 0;
+        var v4 = vCache.Cast<ulong>();
+        var partials = SharedMemory.Allocate<float>(KernelLimits.AttentionDimsPerThread * KernelLimits.MaxGroupSize);
         float m = float.NegativeInfinity;
         float l = 0f;
         float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
@@ -109,36 +118,63 @@ public static class PagedAttentionKernel
             acc2 *= correction;
             acc3 *= correction;
             int inTile = Math.Min(g, count - tile);
-            // Four keys per pass, their values loaded before any is summed: otherwise every key costs a memory latency.
-            for (int jj = lane; jj < inTile; jj += 4 * lanes)
+            if (packedValues)
             {
-                int j1 = jj + lanes, j2 = jj + (2 * lanes), j3 = jj + (3 * lanes);
-                int vb0 = ValueBase(blockTable, tableOffset, tile + jj, blockSize, kvDim, headOffset);
-                int vb1 = j1 < inTile ? ValueBase(blockTable, tableOffset, tile + j1, blockSize, kvDim, headOffset) : -1;
-                int vb2 = j2 < inTile ? ValueBase(blockTable, tableOffset, tile + j2, blockSize, kvDim, headOffset) : -1;
-                int vb3 = j3 < inTile ? ValueBase(blockTable, tableOffset, tile + j3, blockSize, kvDim, headOffset) : -1;
-                float p0 = ps[jj];
-                float p1 = vb1 >= 0 ? ps[j1] : 0f;
-                float p2 = vb2 >= 0 ? ps[j2] : 0f;
-                float p3 = vb3 >= 0 ? ps[j3] : 0f;
-                if (d0 < headDim)
+                // Four of the subset's keys per pass, loaded before any is summed.
+                for (int jj = subset; jj < inTile; jj += 4 * subsets)
                 {
-                    acc0 += ValueSum(vCache, d0, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
+                    int j1 = jj + subsets, j2 = jj + (2 * subsets), j3 = jj + (3 * subsets);
+                    int q0 = (ValueBase(blockTable, tableOffset, tile + jj, blockSize, kvDim, headOffset) / 4) + quad;
+                    int q1 = j1 < inTile ? (ValueBase(blockTable, tableOffset, tile + j1, blockSize, kvDim, headOffset) / 4) + quad : -1;
+                    int q2 = j2 < inTile ? (ValueBase(blockTable, tableOffset, tile + j2, blockSize, kvDim, headOffset) / 4) + quad : -1;
+                    int q3 = j3 < inTile ? (ValueBase(blockTable, tableOffset, tile + j3, blockSize, kvDim, headOffset) / 4) + quad : -1;
+                    ulong e0 = v4[q0];
+                    ulong e1 = q1 >= 0 ? v4[q1] : 0UL;
+                    ulong e2 = q2 >= 0 ? v4[q2] : 0UL;
+                    ulong e3 = q3 >= 0 ? v4[q3] : 0UL;
+                    float p0 = ps[jj];
+                    float p1 = q1 >= 0 ? ps[j1] : 0f;
+                    float p2 = q2 >= 0 ? ps[j2] : 0f;
+                    float p3 = q3 >= 0 ? ps[j3] : 0f;
+                    acc0 += (p0 * HalfAt(e0, 0)) + (p1 * HalfAt(e1, 0)) + (p2 * HalfAt(e2, 0)) + (p3 * HalfAt(e3, 0));
+                    acc1 += (p0 * HalfAt(e0, 1)) + (p1 * HalfAt(e1, 1)) + (p2 * HalfAt(e2, 1)) + (p3 * HalfAt(e3, 1));
+                    acc2 += (p0 * HalfAt(e0, 2)) + (p1 * HalfAt(e1, 2)) + (p2 * HalfAt(e2, 2)) + (p3 * HalfAt(e3, 2));
+                    acc3 += (p0 * HalfAt(e0, 3)) + (p1 * HalfAt(e1, 3)) + (p2 * HalfAt(e2, 3)) + (p3 * HalfAt(e3, 3));
                 }
-
-                if (d1 < headDim)
+            }
+            else
+            {
+                // Four keys per pass, their values loaded before any is summed: otherwise every key costs a memory latency.
+                for (int jj = lane; jj < inTile; jj += 4 * lanes)
                 {
-                    acc1 += ValueSum(vCache, d1, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
-                }
+                    int j1 = jj + lanes, j2 = jj + (2 * lanes), j3 = jj + (3 * lanes);
+                    int vb0 = ValueBase(blockTable, tableOffset, tile + jj, blockSize, kvDim, headOffset);
+                    int vb1 = j1 < inTile ? ValueBase(blockTable, tableOffset, tile + j1, blockSize, kvDim, headOffset) : -1;
+                    int vb2 = j2 < inTile ? ValueBase(blockTable, tableOffset, tile + j2, blockSize, kvDim, headOffset) : -1;
+                    int vb3 = j3 < inTile ? ValueBase(blockTable, tableOffset, tile + j3, blockSize, kvDim, headOffset) : -1;
+                    float p0 = ps[jj];
+                    float p1 = vb1 >= 0 ? ps[j1] : 0f;
+                    float p2 = vb2 >= 0 ? ps[j2] : 0f;
+                    float p3 = vb3 >= 0 ? ps[j3] : 0f;
+                    if (d0 < headDim)
+                    {
+                        acc0 += ValueSum(vCache, d0, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
+                    }
 
-                if (d2 < headDim)
-                {
-                    acc2 += ValueSum(vCache, d2, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
-                }
+                    if (d1 < headDim)
+                    {
+                        acc1 += ValueSum(vCache, d1, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
+                    }
 
-                if (d3 < headDim)
-                {
-                    acc3 += ValueSum(vCache, d3, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
+                    if (d2 < headDim)
+                    {
+                        acc2 += ValueSum(vCache, d2, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
+                    }
+
+                    if (d3 < headDim)
+                    {
+                        acc3 += ValueSum(vCache, d3, vb0, vb1, vb2, vb3, p0, p1, p2, p3);
+                    }
                 }
             }
 
@@ -146,7 +182,25 @@ public static class PagedAttentionKernel
             Group.Barrier();
         }
 
-        if (lanes > 1)
+        if (packedValues)
+        {
+            // The loop ended on a barrier; each thread then adds up its dimensions (tid, tid + g, ...) over the subsets.
+            int pb = (subset * headDim) + (4 * quad);
+            partials[pb] = acc0;
+            partials[pb + 1] = acc1;
+            partials[pb + 2] = acc2;
+            partials[pb + 3] = acc3;
+            Group.Barrier();
+            d0 = tid;
+            d1 = tid + g;
+            d2 = tid + (2 * g);
+            d3 = tid + (3 * g);
+            acc0 = SubsetSum(partials, subsets, headDim, d0);
+            acc1 = SubsetSum(partials, subsets, headDim, d1);
+            acc2 = SubsetSum(partials, subsets, headDim, d2);
+            acc3 = SubsetSum(partials, subsets, headDim, d3);
+        }
+        else if (lanes > 1)
         {
             // The loop ended on a barrier, so the tile's probabilities in ps are no longer needed.
             ps[tid] = acc0;
@@ -248,6 +302,19 @@ public static class PagedAttentionKernel
         + (qs[d + 1] * (float)Interop.IntAsFloat((ushort)(bits >> 16)))
         + (qs[d + 2] * (float)Interop.IntAsFloat((ushort)(bits >> 32)))
         + (qs[d + 3] * (float)Interop.IntAsFloat((ushort)(bits >> 48)));
+
+    private static float SubsetSum(ArrayView<float> partials, int subsets, int headDim, int d)
+    {
+        float sum = 0f;
+        for (int r = 0; r < subsets && d < headDim; r++)
+        {
+            sum += partials[(r * headDim) + d];
+        }
+
+        return sum;
+    }
+
+    private static float HalfAt(ulong bits, int index) => (float)Interop.IntAsFloat((ushort)(bits >> (16 * index)));
 
     private static int ValueBase(ArrayView<int> blockTable, int tableOffset, int position, int blockSize, int kvDim, int headOffset) =>
         (((blockTable[tableOffset + (position / blockSize)] * blockSize) + (position % blockSize)) * kvDim) + headOffset;

@@ -13,10 +13,33 @@ internal readonly struct WeightQuads(ulong w0, ulong w1, ulong w2, ulong w3, ulo
     private readonly ulong _g0 = g0, _g1 = g1, _g2 = g2, _g3 = g3;
     private readonly int _i = i, _quads = quads, _lanes = lanes;
 
+    /// <summary>Loads the quads at i, i + lanes, i + 2·lanes and i + 3·lanes of the weight row starting at quad <paramref name="rowQuad"/>.</summary>
+    public static WeightQuads Load(ArrayView<ulong> w4, ArrayView<ulong> g4, int rowQuad, int i, int quads, int lanes, bool normed)
+    {
+        int i1 = i + lanes, i2 = i + (2 * lanes), i3 = i + (3 * lanes);
+        return new WeightQuads(
+            i < quads ? w4[rowQuad + i] : 0UL,
+            i1 < quads ? w4[rowQuad + i1] : 0UL,
+            i2 < quads ? w4[rowQuad + i2] : 0UL,
+            i3 < quads ? w4[rowQuad + i3] : 0UL,
+            normed && i < quads ? g4[i] : 0UL,
+            normed && i1 < quads ? g4[i1] : 0UL,
+            normed && i2 < quads ? g4[i2] : 0UL,
+            normed && i3 < quads ? g4[i3] : 0UL,
+            i,
+            quads,
+            lanes);
+    }
+
     /// <summary>The quads times one token's x, whose float pairs start at pair <paramref name="xPair"/> of <paramref name="x2"/>.</summary>
     public DotAndSquares Dot(ArrayView<ulong> x2, int xPair, MatMulShape shape)
     {
-        var sum = Quad(x2, xPair + (2 * _i), _w0, _g0, shape);
+        var sum = default(DotAndSquares);
+        if (_i < _quads)
+        {
+            sum = Quad(x2, xPair + (2 * _i), _w0, _g0, shape);
+        }
+
         if (_i + _lanes < _quads)
         {
             sum = sum.Add(Quad(x2, xPair + (2 * (_i + _lanes)), _w1, _g1, shape));
