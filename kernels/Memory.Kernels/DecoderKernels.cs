@@ -17,6 +17,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float> _rmsNorm;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMulPerThread;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _gemv;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
@@ -24,7 +25,10 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int> _attentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> _logSoftmax;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _sample;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int> _sample;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _argMaxPartials;
+    private MemoryBuffer1D<float, Stride1D.Dense> _partialValues;
+    private MemoryBuffer1D<int, Stride1D.Dense> _partialIndices;
 
     /// <summary>Compiles every kernel for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where the kernels run.</param>
@@ -52,6 +56,8 @@ public sealed class DecoderKernels : IDisposable
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
         _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
         _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.Run);
+        _gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(GemvKernel.Run);
+        GemvGroupSize = ChooseGroupSize(accelerator, 128);
         _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.RunPerThread);
         _rotaryKvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int>(RotaryKvWriteKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
@@ -60,7 +66,10 @@ public sealed class DecoderKernels : IDisposable
         _attentionPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int>(PagedAttentionKernel.RunPerThread);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SwiGluKernel.Run);
         _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
-        _sample = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(SampleKernel.Run);
+        _sample = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int>(SampleKernel.Run);
+        _argMaxPartials = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(ArgMaxKernel.Partials);
+        _partialValues = accelerator.Allocate1D<float>(1);
+        _partialIndices = accelerator.Allocate1D<int>(1);
     }
 
     /// <summary>Whether <see cref="MatMul"/> and <see cref="Attention"/> run their variants without shuffles or barriers.</summary>
@@ -68,6 +77,9 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>Group size of the row-wise kernels (norm, matmul, softmax, sampling).</summary>
     public int GroupSize { get; }
+
+    /// <summary>Group size of the single-token product (<see cref="GemvKernel"/>).</summary>
+    public int GemvGroupSize { get; }
 
     /// <summary>Keys per group when the grouped attention splits a long context.</summary>
     public int AttentionSplitKeys { get; }
@@ -124,6 +136,15 @@ public sealed class DecoderKernels : IDisposable
         if (ThreadPerItem)
         {
             _matMulPerThread((int)items, x, weight.Data, biasData, gain.Data, y, shape);
+            return;
+        }
+
+        if (tokens == 1 && packed && k <= GemvKernel.MaxK)
+        {
+            // Two rows per warp; at most about one wave of groups, which then stage x̂ once for several rows.
+            int rowsPerGroup = 2 * (GemvGroupSize / _accelerator.WarpSize);
+            int gemvGroups = Math.Max(1, Math.Min((n + rowsPerGroup - 1) / rowsPerGroup, 16 * _accelerator.NumMultiprocessors));
+            _gemv(new KernelConfig(new Index1D(gemvGroups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<float>(k)), x, weight.Data, biasData, gain.Data, y, shape);
             return;
         }
 
@@ -197,8 +218,21 @@ public sealed class DecoderKernels : IDisposable
         _logSoftmax(new KernelConfig(rows, GroupSize), x, y, width);
 
     /// <summary>Samples one token per logits row (see <see cref="SampleKernel"/> for the exact semantics).</summary>
-    public void Sample(ArrayView<float> logits, ArrayView<float> temperatures, ArrayView<int> topKs, ArrayView<float> topPs, ArrayView<float> uniforms, ArrayView<int> tokens, int rows, int vocab) =>
-        _sample(new KernelConfig(rows, GroupSize), logits, temperatures, topKs, topPs, uniforms, tokens, vocab);
+    public void Sample(ArrayView<float> logits, ArrayView<float> temperatures, ArrayView<int> topKs, ArrayView<float> topPs, ArrayView<float> uniforms, ArrayView<int> tokens, int rows, int vocab)
+    {
+        long partials = (long)rows * ArgMaxKernel.Chunks(vocab);
+        if (partials > _partialValues.Length)
+        {
+            // Grown, never shrunk: the most rows so far set the size.
+            _partialValues.Dispose();
+            _partialIndices.Dispose();
+            _partialValues = _accelerator.Allocate1D<float>(partials);
+            _partialIndices = _accelerator.Allocate1D<int>(partials);
+        }
+
+        _argMaxPartials(new KernelConfig((int)partials, GroupSize), logits, _partialValues.View, _partialIndices.View, vocab);
+        _sample(new KernelConfig(rows, GroupSize), logits, temperatures, topKs, topPs, uniforms, tokens, _partialValues.View, _partialIndices.View, vocab);
+    }
 
     /// <summary>Waits for every queued launch.</summary>
     public void Synchronize() => _accelerator.Synchronize();
@@ -209,6 +243,8 @@ public sealed class DecoderKernels : IDisposable
         _noWeights.Dispose();
         _noRows.Dispose();
         _splitScratch.Dispose();
+        _partialValues.Dispose();
+        _partialIndices.Dispose();
     }
 
     private static int ChooseGroupSize(Accelerator accelerator, int wanted)

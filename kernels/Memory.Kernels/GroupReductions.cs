@@ -74,4 +74,30 @@ public static class GroupReductions
         Group.Barrier();
         return best;
     }
+
+    /// <summary>Arg-max over the group (lowest index among equal values), returned to every thread.</summary>
+    public static ArgMax ArgMax(ArgMax candidate, ArrayView<float> values, ArrayView<int> indices)
+    {
+        for (int offset = Warp.WarpSize / 2; offset > 0; offset /= 2)
+        {
+            candidate = candidate.With(Warp.ShuffleXor(candidate.Value, offset), Warp.ShuffleXor(candidate.Index, offset));
+        }
+
+        if (Warp.LaneIdx == 0)
+        {
+            values[Warp.WarpIdx] = candidate.Value;
+            indices[Warp.WarpIdx] = candidate.Index;
+        }
+
+        Group.Barrier();
+        int warps = Group.DimX / Warp.WarpSize;
+        var best = Kernels.ArgMax.None;
+        for (int w = 0; w < warps; w++)
+        {
+            best = best.With(values[w], indices[w]);
+        }
+
+        Group.Barrier();
+        return best;
+    }
 }

@@ -37,9 +37,9 @@ public static class MatMulKernel
         int lanes = Warp.WarpSize;
         for (int item = firstWarp; item < n * tiles; item += totalWarps)
         {
-            // Neighbouring warps take the same row's token tiles, so a batch reads each weight row from DRAM once.
-            int row = item / tiles;
-            int t0 = item % tiles * TokenTile;
+            // Token-tile-major: neighbouring warps share x's tile (row-major measured slower for batches and prefill).
+            int row = item % n;
+            int t0 = item / n * TokenTile;
             int valid = Math.Min(TokenTile, tokens - t0);
             var a0 = default(DotAndSquares);
             var a1 = default(DotAndSquares);
@@ -52,25 +52,24 @@ public static class MatMulKernel
                 int wq = row * quads;
                 int stride = k / 2;
                 int xq = t0 * stride;
-                for (int i = lane; i < quads; i += 8 * lanes)
+                for (int i = lane; i < quads; i += 4 * lanes)
                 {
-                    // Eight quads per lane (64 bytes) in flight: a 896-wide row is one pass of a 32-lane warp.
-                    var first = WeightQuads.Load(w4, g4, wq, i, quads, lanes, normed);
-                    var second = WeightQuads.Load(w4, g4, wq, i + (4 * lanes), quads, lanes, normed);
-                    a0 = a0.Add(first.Dot(x2, xq, shape)).Add(second.Dot(x2, xq, shape));
+                    // (Eight quads per lane measured slower on the H200: fewer warps fit.)
+                    var quad = WeightQuads.Load(w4, g4, wq, i, quads, lanes, normed);
+                    a0 = a0.Add(quad.Dot(x2, xq, shape));
                     if (valid > 1)
                     {
-                        a1 = a1.Add(first.Dot(x2, xq + stride, shape)).Add(second.Dot(x2, xq + stride, shape));
+                        a1 = a1.Add(quad.Dot(x2, xq + stride, shape));
                     }
 
                     if (valid > 2)
                     {
-                        a2 = a2.Add(first.Dot(x2, xq + (2 * stride), shape)).Add(second.Dot(x2, xq + (2 * stride), shape));
+                        a2 = a2.Add(quad.Dot(x2, xq + (2 * stride), shape));
                     }
 
                     if (valid > 3)
                     {
-                        a3 = a3.Add(first.Dot(x2, xq + (3 * stride), shape)).Add(second.Dot(x2, xq + (3 * stride), shape));
+                        a3 = a3.Add(quad.Dot(x2, xq + (3 * stride), shape));
                     }
                 }
             }
@@ -133,9 +132,8 @@ public static class MatMulKernel
     {
         int n = shape.N;
         int k = shape.K;
-        int tiles = (shape.Tokens + TokenTile - 1) / TokenTile;
-        int row = item / tiles;
-        int t0 = item % tiles * TokenTile;
+        int row = item % n;
+        int t0 = item / n * TokenTile;
         int valid = Math.Min(TokenTile, shape.Tokens - t0);
         bool normed = shape.NormType != WeightType.None;
         var a0 = default(DotAndSquares);

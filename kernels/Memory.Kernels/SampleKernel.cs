@@ -20,7 +20,7 @@ public static class SampleKernel
 {
     private const uint InfinityBits = 0x7F800000u;
 
-    /// <summary>The kernel (explicitly grouped; grid = rows).</summary>
+    /// <summary>The kernel (explicitly grouped; grid = rows), after <see cref="ArgMaxKernel.Partials"/> on the same logits.</summary>
     public static void Run(
         ArrayView<float> logits,
         ArrayView<float> temperatures,
@@ -28,6 +28,8 @@ public static class SampleKernel
         ArrayView<float> topPs,
         ArrayView<float> uniforms,
         ArrayView<int> tokens,
+        ArrayView<float> partialValues,
+        ArrayView<int> partialIndices,
         int vocab)
     {
         var scratch = SharedMemory.Allocate<float>(GroupReductions.ScratchSize);
@@ -39,49 +41,17 @@ public static class SampleKernel
         int g = Group.DimX;
         int b = row * vocab;
 
-        float best = float.NegativeInfinity;
-        int bestIndex = int.MaxValue;
-        for (int i = tid; i < vocab; i += g)
+        // The row's arg-max from ArgMaxKernel's partials.
+        int chunks = ArgMaxKernel.Chunks(vocab);
+        var candidate = ArgMax.None;
+        for (int c = tid; c < chunks; c += g)
         {
-            float v = logits[b + i];
-            if (v > best)
-            {
-                best = v;
-                bestIndex = i;
-            }
+            candidate = candidate.With(partialValues[(row * chunks) + c], partialIndices[(row * chunks) + c]);
         }
 
-        for (int offset = Warp.WarpSize / 2; offset > 0; offset /= 2)
-        {
-            float otherValue = Warp.ShuffleXor(best, offset);
-            int otherIndex = Warp.ShuffleXor(bestIndex, offset);
-            if (otherValue > best || (otherValue == best && otherIndex < bestIndex))
-            {
-                best = otherValue;
-                bestIndex = otherIndex;
-            }
-        }
-
-        if (Warp.LaneIdx == 0)
-        {
-            bestValues[Warp.WarpIdx] = best;
-            bestIndices[Warp.WarpIdx] = bestIndex;
-        }
-
-        Group.Barrier();
-        int warps = g / Warp.WarpSize;
-        best = bestValues[0];
-        bestIndex = bestIndices[0];
-        for (int w = 1; w < warps; w++)
-        {
-            if (bestValues[w] > best || (bestValues[w] == best && bestIndices[w] < bestIndex))
-            {
-                best = bestValues[w];
-                bestIndex = bestIndices[w];
-            }
-        }
-
-        Group.Barrier();
+        var top = GroupReductions.ArgMax(candidate, bestValues, bestIndices);
+        float best = top.Value;
+        int bestIndex = top.Index;
         float temperature = temperatures[row];
         if (temperature <= 0f)
         {

@@ -23,6 +23,10 @@ public static class WeightLoads
         return Interop.IntAsFloat(lo | (hi << 16));
     }
 
+    /// <summary>A 16-bit weight's bits (bf16 or fp16) as fp32; fp16 through the hardware conversion where there is one.</summary>
+    public static float Widen(ushort bits, int type) =>
+        type == WeightType.BFloat16 ? Interop.IntAsFloat((uint)bits << 16) : (float)Interop.IntAsFloat(bits);
+
     /// <summary>IEEE binary16 bits to fp32, exact for every input including subnormals, infinities and NaN.</summary>
     public static float HalfToFloat(ushort bits)
     {

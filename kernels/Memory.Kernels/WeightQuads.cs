@@ -64,21 +64,18 @@ internal readonly struct WeightQuads(ulong w0, ulong w1, ulong w2, ulong w3, ulo
         ulong xb = x2[pair + 1];
         float x0 = Interop.IntAsFloat((uint)xa), x1 = Interop.IntAsFloat((uint)(xa >> 32));
         float x2v = Interop.IntAsFloat((uint)xb), x3 = Interop.IntAsFloat((uint)(xb >> 32));
-        float w0 = Widen((ushort)w, shape.WeightType), w1 = Widen((ushort)(w >> 16), shape.WeightType);
-        float w2 = Widen((ushort)(w >> 32), shape.WeightType), w3 = Widen((ushort)(w >> 48), shape.WeightType);
+        float w0 = WeightLoads.Widen((ushort)w, shape.WeightType), w1 = WeightLoads.Widen((ushort)(w >> 16), shape.WeightType);
+        float w2 = WeightLoads.Widen((ushort)(w >> 32), shape.WeightType), w3 = WeightLoads.Widen((ushort)(w >> 48), shape.WeightType);
         if (shape.NormType != WeightType.None)
         {
-            w0 *= Widen((ushort)g, shape.NormType);
-            w1 *= Widen((ushort)(g >> 16), shape.NormType);
-            w2 *= Widen((ushort)(g >> 32), shape.NormType);
-            w3 *= Widen((ushort)(g >> 48), shape.NormType);
+            w0 *= WeightLoads.Widen((ushort)g, shape.NormType);
+            w1 *= WeightLoads.Widen((ushort)(g >> 16), shape.NormType);
+            w2 *= WeightLoads.Widen((ushort)(g >> 32), shape.NormType);
+            w3 *= WeightLoads.Widen((ushort)(g >> 48), shape.NormType);
         }
 
         float dot = (x0 * w0) + (x1 * w1) + (x2v * w2) + (x3 * w3);
         float squares = (x0 * x0) + (x1 * x1) + (x2v * x2v) + (x3 * x3);
         return new DotAndSquares(dot, squares);
     }
-
-    private static float Widen(ushort bits, int type) =>
-        type == WeightType.BFloat16 ? Interop.IntAsFloat((uint)bits << 16) : (float)Interop.IntAsFloat(bits);
 }

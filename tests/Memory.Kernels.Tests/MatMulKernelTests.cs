@@ -60,6 +60,8 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
     [InlineData(WeightType.Float16, 5, 37, true)]
     [InlineData(WeightType.Float16, 2, 40, false)]
     [InlineData(WeightType.Float32, 3, 40, true)]
+    [InlineData(WeightType.BFloat16, 1, 136, true)] // one token: the staged single-row product
+    [InlineData(WeightType.Float16, 1, 40, true)]
     public void Applies_an_rms_norm_of_x_and_writes_each_stacked_projection_as_its_own_matrix(int type, int tokens, int k, bool warpPerRow)
     {
         var kernels = warpPerRow ? fixture.GroupedKernels : fixture.Kernels;

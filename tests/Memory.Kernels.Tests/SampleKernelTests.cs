@@ -56,7 +56,22 @@ public sealed class SampleKernelTests(CpuAcceleratorFixture fixture)
         }
     }
 
-    private int[] Run(float[] logits, float[] temperatures, int[] topKs, float[] topPs, float[] uniforms)
+    [Fact]
+    public void Greedy_over_a_vocabulary_of_several_arg_max_chunks_takes_the_lowest_index_of_the_maximum()
+    {
+        int vocab = (2 * ArgMaxKernel.ChunkSize) + 1234;
+        var logits = TestData.Floats(new Random(13), 3 * vocab);
+        // Row 0: the maximum twice, in the last chunk and the middle one; row 1: in the first element; row 2: last.
+        logits[ArgMaxKernel.ChunkSize + 7] = 9f;
+        logits[(2 * ArgMaxKernel.ChunkSize) + 5] = 9f;
+        logits[vocab] = 9f;
+        logits[(3 * vocab) - 1] = 9f;
+        logits[(2 * vocab) + 3] = float.NaN; // never chosen
+        var tokens = Run(logits, [0f, 0f, 0f], [0, 0, 0], [1f, 1f, 1f], [0f, 0f, 0f], vocab);
+        Assert.Equal([ArgMaxKernel.ChunkSize + 7, 0, vocab - 1], tokens);
+    }
+
+    private int[] Run(float[] logits, float[] temperatures, int[] topKs, float[] topPs, float[] uniforms, int vocab = Vocab)
     {
         int rows = temperatures.Length;
         using var l = fixture.Upload(logits);
@@ -65,7 +80,7 @@ public sealed class SampleKernelTests(CpuAcceleratorFixture fixture)
         using var p = fixture.Upload(topPs);
         using var u = fixture.Upload(uniforms);
         using var output = fixture.Accelerator.Allocate1D<int>(rows);
-        fixture.Kernels.Sample(l.View, t.View, k.View, p.View, u.View, output.View, rows, Vocab);
+        fixture.Kernels.Sample(l.View, t.View, k.View, p.View, u.View, output.View, rows, vocab);
         return fixture.Download(output, rows);
     }
 
