@@ -139,18 +139,36 @@ public sealed class DecoderKernels : IDisposable
             return;
         }
 
-        if (tokens == 1 && packed && k <= GemvKernel.MaxK)
+        if (UsesGemv(tokens, packed, k))
         {
-            // Two rows per warp; at most about one wave of groups, which then stage x̂ once for several rows.
-            int rowsPerGroup = 2 * (GemvGroupSize / _accelerator.WarpSize);
-            int gemvGroups = Math.Max(1, Math.Min((n + rowsPerGroup - 1) / rowsPerGroup, 16 * _accelerator.NumMultiprocessors));
-            _gemv(new KernelConfig(new Index1D(gemvGroups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<float>(k)), x, weight.Data, biasData, gain.Data, y, shape);
+            LaunchGemv(x, weight.Data, biasData, gain.Data, y, shape);
             return;
         }
 
         int warpsPerGroup = GroupSize / _accelerator.WarpSize;
         int groups = (int)Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, 65535));
         _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, biasData, gain.Data, y, shape);
+    }
+
+    /// <summary>
+    /// y = (accumulate ? y : 0) + (silu(gate) · up) · Wᵀ + bias, for <paramref name="gateUp"/> holding [tokens, k] gate
+    /// then [tokens, k] up (the stacked gate/up product's segments). One token: the activation is applied while the
+    /// product stages its input, one launch; otherwise the gate part is overwritten with the activation first.
+    /// </summary>
+    public void GatedMatMul(ArrayView<float> gateUp, WeightView weight, WeightView bias, ArrayView<float> y, int tokens, int n, int k, bool accumulate)
+    {
+        bool packed = weight.Type != WeightType.Float32 && k % 4 == 0;
+        if (!UsesGemv(tokens, packed, k))
+        {
+            var gate = gateUp.SubView(0, (long)tokens * k);
+            SwiGlu(gate, gateUp.SubView((long)tokens * k, (long)tokens * k), tokens * k);
+            MatMul(gate, weight, bias, y, tokens, n, k, accumulate);
+            return;
+        }
+
+        var none = _noWeights.View.AsContiguous();
+        var shape = new MatMulShape(1, n, k, weight.Type, bias.IsPresent ? bias.Type : WeightType.None, WeightType.None, 0f, accumulate ? 1 : 0, 1, n, n, GatedInput: 1);
+        LaunchGemv(gateUp, weight.Data, bias.IsPresent ? bias.Data : none, none, y, shape);
     }
 
     /// <summary>
@@ -245,6 +263,20 @@ public sealed class DecoderKernels : IDisposable
         _splitScratch.Dispose();
         _partialValues.Dispose();
         _partialIndices.Dispose();
+    }
+
+    private bool UsesGemv(int tokens, bool packed, int k) => tokens == 1 && packed && k <= GemvKernel.MaxK && !ThreadPerItem;
+
+    private void LaunchGemv(ArrayView<float> x, ArrayView<ushort> weight, ArrayView<ushort> bias, ArrayView<ushort> gain, ArrayView<float> y, MatMulShape shape)
+    {
+        // Two rows per warp, at most about one wave of groups (which then stage x̂ once for several rows); with too
+        // few row pairs for that to fill the multiprocessors, each group takes one pair and its warps split K.
+        int pairs = (shape.N + 1) / 2;
+        int warps = GemvGroupSize / _accelerator.WarpSize;
+        int wave = 8 * _accelerator.NumMultiprocessors;
+        bool split = pairs / warps < wave;
+        int groups = split ? Math.Min(pairs, 65535) : Math.Min((pairs + warps - 1) / warps, 2 * wave);
+        _gemv(new KernelConfig(new Index1D(Math.Max(1, groups)), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<float>(shape.K)), x, weight, bias, gain, y, shape with { SplitK = split ? 1 : 0 });
     }
 
     private static int ChooseGroupSize(Accelerator accelerator, int wanted)

@@ -17,6 +17,12 @@ namespace Memory.Kernels;
 /// <param name="PackedLoads">1: 8-byte weight and x loads (16-bit weights, K a multiple of four, aligned views).</param>
 /// <param name="Segment1">First weight row of the second output segment (N when there is one segment).</param>
 /// <param name="Segment2">First weight row of the third output segment (N when there are fewer).</param>
+/// <param name="SplitK">
+/// <see cref="GemvKernel"/> only: 1 when a group's warps split each row pair's K between them (few, long rows).
+/// </param>
+/// <param name="GatedInput">
+/// <see cref="GemvKernel"/> only: 1 when x holds [gate; up] (2K floats) and the product is of silu(gate) · up.
+/// </param>
 public readonly record struct MatMulShape(
     int Tokens,
     int N,
@@ -28,4 +34,6 @@ public readonly record struct MatMulShape(
     int Accumulate,
     int PackedLoads,
     int Segment1,
-    int Segment2);
+    int Segment2,
+    int SplitK = 0,
+    int GatedInput = 0);

@@ -8,7 +8,9 @@ public static class SwiGluKernel
     /// <summary>The kernel (auto-grouped; one index per element).</summary>
     public static void Run(Index1D index, ArrayView<float> gate, ArrayView<float> up)
     {
-        float g = gate[index];
-        gate[index] = g / (1f + MathF.Exp(-g)) * up[index];
+        gate[index] = Gated(gate[index], up[index]);
     }
+
+    /// <summary>silu(g) · u, the one definition the fused products use too.</summary>
+    public static float Gated(float g, float u) => g / (1f + MathF.Exp(-g)) * u;
 }

@@ -62,12 +62,12 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
     [InlineData(WeightType.Float32, 3, 40, true)]
     [InlineData(WeightType.BFloat16, 1, 136, true)] // one token: the staged single-row product
     [InlineData(WeightType.Float16, 1, 40, true)]
-    public void Applies_an_rms_norm_of_x_and_writes_each_stacked_projection_as_its_own_matrix(int type, int tokens, int k, bool warpPerRow)
+    [InlineData(WeightType.BFloat16, 1, 264, true, 301)] // enough rows that each warp takes whole row pairs
+    public void Applies_an_rms_norm_of_x_and_writes_each_stacked_projection_as_its_own_matrix(int type, int tokens, int k, bool warpPerRow, int n = 13)
     {
         var kernels = warpPerRow ? fixture.GroupedKernels : fixture.Kernels;
-        const int n = 13, eps10 = 1;
-        const float eps = eps10 * 1e-5f;
-        int[] segments = [5, 9];
+        const float eps = 1e-5f;
+        int[] segments = [5, n - 4];
         var random = new Random(31 + type + tokens + k);
         var x = TestData.Floats(random, tokens * k, 3f);
         var (wWords, w) = TestData.Encode(TestData.Floats(random, n * k, 0.5f), type);
@@ -121,5 +121,44 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
         var none = new WeightView(default, WeightType.None);
         Assert.Throws<ArgumentException>(() => fixture.Kernels.MatMul(buffer.View, weight, none, buffer.View, 1, 2, 2, false, null, 0f, 2));
         Assert.Throws<ArgumentException>(() => fixture.Kernels.MatMul(buffer.View, weight, none, buffer.View, 1, 2, 2, false, null, 0f, 1, 1));
+    }
+
+    [Theory]
+    [InlineData(WeightType.BFloat16, 1, 136, 13, true)] // one launch: the activation applied while staging
+    [InlineData(WeightType.Float16, 1, 40, 301, true)]
+    [InlineData(WeightType.BFloat16, 3, 136, 13, true)] // activation kernel, then the product
+    [InlineData(WeightType.BFloat16, 1, 136, 13, false)]
+    public void Gated_product_multiplies_silu_of_gate_by_up_before_the_weight(int type, int tokens, int k, int n, bool warpPerRow)
+    {
+        var kernels = warpPerRow ? fixture.GroupedKernels : fixture.Kernels;
+        var random = new Random(41 + type + tokens + k + n);
+        var gateUp = TestData.Floats(random, 2 * tokens * k, 3f);
+        var (wWords, w) = TestData.Encode(TestData.Floats(random, n * k, 0.5f), type);
+        var (bWords, bias) = TestData.Encode(TestData.Floats(random, n), type);
+        var initial = TestData.Floats(random, tokens * n);
+        using var xBuffer = fixture.Upload(gateUp);
+        using var wBuffer = fixture.Upload(wWords);
+        using var bBuffer = fixture.Upload(bWords);
+        using var yBuffer = fixture.Upload(initial);
+        kernels.GatedMatMul(xBuffer.View, new WeightView(wBuffer.View, type), new WeightView(bBuffer.View, type), yBuffer.View, tokens, n, k, accumulate: true);
+        var actual = fixture.Download(yBuffer, tokens * n);
+
+        var expected = new double[tokens * n];
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int row = 0; row < n; row++)
+            {
+                double sum = initial[(t * n) + row] + bias[row];
+                for (int c = 0; c < k; c++)
+                {
+                    double g = gateUp[(t * k) + c], u = gateUp[(tokens * k) + (t * k) + c];
+                    sum += g / (1 + Math.Exp(-g)) * u * w[(row * k) + c];
+                }
+
+                expected[(t * n) + row] = sum;
+            }
+        }
+
+        TestData.AssertClose(expected, actual, 1e-4);
     }
 }

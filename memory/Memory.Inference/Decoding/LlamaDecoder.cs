@@ -285,8 +285,6 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         var k = b.Qkv.View.SubView((long)tokens * c.QDim, (long)tokens * c.KvDim);
         var v = b.Qkv.View.SubView((long)tokens * (c.QDim + c.KvDim), (long)tokens * c.KvDim);
         var attention = b.Attention.View;
-        var gate = b.GateUp.View.SubView(0, (long)tokens * c.IntermediateSize);
-        var up = b.GateUp.View.SubView((long)tokens * c.IntermediateSize, (long)tokens * c.IntermediateSize);
         int qkvRows = c.QDim + (2 * c.KvDim);
         var pos = b.Positions.View;
         var tableOffsets = b.TableOffsets.View;
@@ -305,8 +303,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext, window);
             _kernels.MatMul(attention, layer.O.View, layer.OBias?.View ?? none, x, tokens, c.HiddenSize, c.QDim, accumulate: true);
             _kernels.MatMul(x, layer.GateUp.View, layer.GateUpBias?.View ?? none, b.GateUp.View, tokens, 2 * c.IntermediateSize, c.HiddenSize, accumulate: false, layer.PostAttentionNorm.View, c.RmsNormEps, c.IntermediateSize);
-            _kernels.SwiGlu(gate, up, tokens * c.IntermediateSize);
-            _kernels.MatMul(gate, layer.Down.View, layer.DownBias?.View ?? none, x, tokens, c.HiddenSize, c.IntermediateSize, accumulate: true);
+            _kernels.GatedMatMul(b.GateUp.View, layer.Down.View, layer.DownBias?.View ?? none, x, tokens, c.HiddenSize, c.IntermediateSize, accumulate: true);
         }
 
         foreach (var part in parts)
