@@ -21,6 +21,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, AttentionShape> _prefillAttention;
     private MemoryBuffer1D<float, Stride1D.Dense> _splitScratch;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int> _attentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
@@ -58,11 +59,13 @@ public sealed class DecoderKernels : IDisposable
         _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.Run);
         _gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(GemvKernel.Run);
         GemvGroupSize = ChooseGroupSize(accelerator, 128);
+        PrefillGroupSize = ChooseGroupSize(accelerator, 128);
         _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.RunPerThread);
         _rotaryKvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int>(RotaryKvWriteKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
         _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
         _splitScratch = accelerator.Allocate1D<float>(1);
+        _prefillAttention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, AttentionShape>(PrefillAttentionKernel.Run);
         _attentionPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int>(PagedAttentionKernel.RunPerThread);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SwiGluKernel.Run);
         _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
@@ -77,6 +80,9 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>Group size of the row-wise kernels (norm, matmul, softmax, sampling).</summary>
     public int GroupSize { get; }
+
+    /// <summary>Group size of <see cref="PrefillAttentionKernel"/> (a power of two, 8 threads per query on a GPU).</summary>
+    public int PrefillGroupSize { get; }
 
     /// <summary>Group size of the single-token product (<see cref="GemvKernel"/>).</summary>
     public int GemvGroupSize { get; }
@@ -226,6 +232,28 @@ public sealed class DecoderKernels : IDisposable
 
         _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits, window));
         _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(groups * headDim));
+    }
+
+    /// <summary>
+    /// Causal paged attention of a chunk of <b>one sequence's consecutive tokens</b> (a prefill), queries tiled so each
+    /// key and value tile is read once per tile of queries (see <see cref="PrefillAttentionKernel"/>). Falls back to
+    /// <see cref="Attention"/> where the tiled kernel does not apply (thread-per-item variants, head dims above
+    /// <see cref="PrefillAttentionKernel.MaxHeadDim"/>, a group too narrow for its query tile).
+    /// </summary>
+    public void PrefillAttention(ArrayView<float> q, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, ArrayView<float> output, int tokens, int heads, int kvHeads, int headDim, int blockSize, int maxContext = 0, int window = 0)
+    {
+        int perQuery = PrefillGroupSize / PrefillAttentionKernel.QueryTile;
+        if (ThreadPerItem || headDim > PrefillAttentionKernel.MaxHeadDim || heads % kvHeads != 0 || perQuery < 1
+            || perQuery > _accelerator.WarpSize || PrefillAttentionKernel.KeyTile(headDim) % perQuery != 0)
+        {
+            Attention(q, kCache, vCache, positions, tableOffsets, blockTable, output, tokens, heads, kvHeads, headDim, blockSize, maxContext, window);
+            return;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(window);
+        int groups = (tokens + PrefillAttentionKernel.QueryTile - 1) / PrefillAttentionKernel.QueryTile * heads;
+        var config = new KernelConfig(new Index1D(groups), new Index1D(PrefillGroupSize), SharedMemoryConfig.RequestDynamic<float>(PrefillAttentionKernel.SharedFloats(headDim)));
+        _prefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, tokens, new AttentionShape(heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim), int.MaxValue, 1, window));
     }
 
     /// <summary>gate = silu(gate) · up over <paramref name="count"/> elements.</summary>

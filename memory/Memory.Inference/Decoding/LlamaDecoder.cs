@@ -286,6 +286,8 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         var v = b.Qkv.View.SubView((long)tokens * (c.QDim + c.KvDim), (long)tokens * c.KvDim);
         var attention = b.Attention.View;
         int qkvRows = c.QDim + (2 * c.KvDim);
+        // One sequence's chunk of several tokens: the tiled prefill attention shares each key tile among its queries.
+        bool prefill = parts.Count == 1 && tokens > 1;
         var pos = b.Positions.View;
         var tableOffsets = b.TableOffsets.View;
         var blockTable = b.BlockTable.View;
@@ -300,7 +302,14 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
             var values = _cache.Values(l);
             _kernels.RotaryKvWrite(q, k, v, keys, values, pos, tableOffsets, blockTable, _rope, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize);
             int window = c.SlidingWindow is int w && l >= c.SlidingWindowFirstLayer ? w : 0;
-            _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext, window);
+            if (prefill)
+            {
+                _kernels.PrefillAttention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext, window);
+            }
+            else
+            {
+                _kernels.Attention(q, keys, values, pos, tableOffsets, blockTable, attention, tokens, c.NumHeads, c.NumKvHeads, c.HeadDim, _cache.BlockSize, maxContext, window);
+            }
             _kernels.MatMul(attention, layer.O.View, layer.OBias?.View ?? none, x, tokens, c.HiddenSize, c.QDim, accumulate: true);
             _kernels.MatMul(x, layer.GateUp.View, layer.GateUpBias?.View ?? none, b.GateUp.View, tokens, 2 * c.IntermediateSize, c.HiddenSize, accumulate: false, layer.PostAttentionNorm.View, c.RmsNormEps, c.IntermediateSize);
             _kernels.GatedMatMul(b.GateUp.View, layer.Down.View, layer.DownBias?.View ?? none, x, tokens, c.HiddenSize, c.IntermediateSize, accumulate: true);
