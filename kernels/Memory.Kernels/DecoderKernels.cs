@@ -18,6 +18,9 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMulPerThread;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _gemv;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape> _tiledMatMul;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float> _rowInverseRms;
+    private MemoryBuffer1D<float, Stride1D.Dense> _inverseRms;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
@@ -59,6 +62,9 @@ public sealed class DecoderKernels : IDisposable
         _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.Run);
         _gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(GemvKernel.Run);
         GemvGroupSize = ChooseGroupSize(accelerator, 128);
+        _tiledMatMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>(TiledMatMulKernel.Run);
+        _rowInverseRms = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(RowInverseRmsKernel.Run);
+        _inverseRms = accelerator.Allocate1D<float>(1);
         PrefillGroupSize = ChooseGroupSize(accelerator, 128);
         _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.RunPerThread);
         _rotaryKvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int>(RotaryKvWriteKernel.Run);
@@ -148,6 +154,12 @@ public sealed class DecoderKernels : IDisposable
         if (UsesGemv(tokens, packed, k))
         {
             LaunchGemv(x, weight.Data, biasData, gain.Data, y, shape);
+            return;
+        }
+
+        if (tokens >= TiledMinTokens && GroupSize == TiledMatMulKernel.GroupSize)
+        {
+            LaunchTiled(x, weight.Data, biasData, gain.Data, y, shape);
             return;
         }
 
@@ -291,6 +303,28 @@ public sealed class DecoderKernels : IDisposable
         _splitScratch.Dispose();
         _partialValues.Dispose();
         _partialIndices.Dispose();
+        _inverseRms.Dispose();
+    }
+
+    /// <summary>Tokens from which a product runs as the tiled GEMM (<see cref="TiledMatMulKernel"/>).</summary>
+    public const int TiledMinTokens = 32;
+
+    private void LaunchTiled(ArrayView<float> x, ArrayView<ushort> weight, ArrayView<ushort> bias, ArrayView<ushort> gain, ArrayView<float> y, MatMulShape shape)
+    {
+        if (shape.NormType != WeightType.None)
+        {
+            if (shape.Tokens > _inverseRms.Length)
+            {
+                // Grown, never shrunk: the longest chunk so far sets the size.
+                _inverseRms.Dispose();
+                _inverseRms = _accelerator.Allocate1D<float>(shape.Tokens);
+            }
+
+            _rowInverseRms(new KernelConfig(shape.Tokens, GroupSize), x, _inverseRms.View, shape.K, shape.NormEps);
+        }
+
+        long groups = (long)((shape.Tokens + TiledMatMulKernel.TileTokens - 1) / TiledMatMulKernel.TileTokens) * ((shape.N + TiledMatMulKernel.TileRows - 1) / TiledMatMulKernel.TileRows);
+        _tiledMatMul(new KernelConfig((int)groups, TiledMatMulKernel.GroupSize), x, weight, bias, gain, _inverseRms.View, y, shape);
     }
 
     private bool UsesGemv(int tokens, bool packed, int k) => tokens == 1 && packed && k <= GemvKernel.MaxK && !ThreadPerItem;

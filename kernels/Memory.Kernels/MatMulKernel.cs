@@ -181,7 +181,7 @@ public static class MatMulKernel
         }
     }
 
-    private static void Store(ArrayView<float> y, MatMulShape shape, int token, int row, float value)
+    internal static void Store(ArrayView<float> y, MatMulShape shape, int token, int row, float value)
     {
         int start = row < shape.Segment1 ? 0 : (row < shape.Segment2 ? shape.Segment1 : shape.Segment2);
         int end = row < shape.Segment1 ? shape.Segment1 : (row < shape.Segment2 ? shape.Segment2 : shape.N);
