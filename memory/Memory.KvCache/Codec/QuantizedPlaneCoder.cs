@@ -197,7 +197,7 @@ internal static class QuantizedPlaneCoder
     private static unsafe byte[] EncodeLane(ReadOnlySpan<short> q, byte[] modes, int tokens, int channels, int lane, int lanes, int firstEstimate, int estimate)
     {
         int width = ((channels - lane - 1) / lanes) + 1;
-        // Forward pass: each residual's class depends on what came before; entries are model symbols (≥ 0) or uniform bit chunks (< 0).
+        // Forward pass: each residual's class depends on what came before; entries index ResidualModels.EncSymbols.
         var entries = GC.AllocateUninitializedArray<int>(tokens * width * 3);
         int count = 0;
         int first = firstEstimate;
@@ -241,44 +241,33 @@ internal static class QuantizedPlaneCoder
                         running = ResidualModels.Update(running, magnitude);
                     }
 
-                    if (u < ResidualModels.DirectTokens)
-                    {
-                        entry[count++] = (cls * ResidualModels.Tokens) + (int)u;
-                        continue;
-                    }
-
+                    // Branch-free: the token, then up to two chunks of the bits below the leading one, each chunk's
+                    // entry written always but counted only when the residual has those bits (small ones have none).
                     int bits = 32 - System.Numerics.BitOperations.LeadingZeroCount(u);
-                    entry[count++] = (cls * ResidualModels.Tokens) + ResidualModels.TokenOfBits(bits);
+                    bool large = u >= ResidualModels.DirectTokens;
                     int raw = bits - 1;
                     int low = Math.Min(raw, 8);
-                    entry[count++] = ~(int)(((u & ((1u << low) - 1)) << 4) | (uint)low);
-                    if (raw > 8)
-                    {
-                        entry[count++] = ~(int)((((u >> 8) & ((1u << (raw - 8)) - 1)) << 4) | (uint)(raw - 8));
-                    }
+                    int high = raw - 8;
+                    entry[count] = (cls * ResidualModels.Tokens) + (large ? ResidualModels.TokenOfBits(bits) : (int)u);
+                    count++;
+                    entry[count] = large ? ResidualModels.UniformSymbol(u & ((1u << low) - 1), low) : 0;
+                    count += large ? 1 : 0;
+                    entry[count] = high > 0 ? ResidualModels.UniformSymbol((u >> 8) & ((1u << high) - 1), high) : 0;
+                    count += large && high > 0 ? 1 : 0;
                 }
             }
 
             for (int e = count - 1; e >= 0; e--)
             {
-                int code = entry[e];
-                if (code >= 0)
+                Rans.EncSymbol* symbol = symbols + entry[e];
+                while (x >= symbol->Max)
                 {
-                    Rans.EncSymbol* symbol = symbols + code;
-                    while (x >= symbol->Max)
-                    {
-                        output[--p] = (byte)x;
-                        x >>= 8;
-                    }
+                    output[--p] = (byte)x;
+                    x >>= 8;
+                }
 
-                    uint quotient = (uint)(((ulong)x * symbol->Reciprocal) >> 32) >> symbol->Shift;
-                    x += symbol->Bias + (quotient * symbol->Complement);
-                }
-                else
-                {
-                    code = ~code;
-                    Rans.PutBits(ref x, buffer, ref p, (uint)code >> 4, code & 15);
-                }
+                uint quotient = (uint)(((ulong)x * symbol->Reciprocal) >> 32) >> symbol->Shift;
+                x += symbol->Bias + (quotient * symbol->Complement);
             }
         }
 
