@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using Memory.Kernels;
@@ -200,7 +201,8 @@ public sealed class KvBlockCodec
                 for (int s = 0; s < slices; s++)
                 {
                     var (i, l, keys) = jobs[members[s]];
-                    x.View.SubView((long)s * plane, plane).CopyFromCPU(Plane(items[i], l, keys).ToArray());
+                    // Straight from the caller's plane: no host copy of the batch before the transfer.
+                    x.View.SubView((long)s * plane, plane).CopyFromCPU(ref MemoryMarshal.GetReference(Plane(items[i], l, keys)), plane);
                 }
 
                 using var stats = Accelerator.Allocate1D<float>((long)slices * channels * KvQuantizeKernel.StatsPerChannel);
@@ -248,22 +250,20 @@ public sealed class KvBlockCodec
                 steps[s] = QuantizedPlaneCoder.Decode(items[i].AsSpan(start, length), tokens, channels, q.AsSpan(s * plane, plane));
             });
 
-            var x = new ushort[q.LongLength];
             lock (_device)
             {
                 Accelerator.Bind();
                 using var grid = Accelerator.Allocate1D(q);
                 using var stepBuffer = Accelerator.Allocate1D(steps);
-                using var output = Accelerator.Allocate1D<ushort>(x.LongLength);
+                using var output = Accelerator.Allocate1D<ushort>(q.LongLength);
                 kernels.Dequantize(grid.View, stepBuffer.View, output.View, slices, tokens, channels);
                 kernels.Synchronize();
-                output.CopyToCPU(x);
-            }
-
-            for (int s = 0; s < slices; s++)
-            {
-                var (i, l, keys, _, _) = jobs[members[s]];
-                x.AsSpan(s * plane, plane).CopyTo(Plane(results[i], l, keys));
+                // Each plane straight into its result: no batch-sized host buffer and second copy.
+                for (int s = 0; s < slices; s++)
+                {
+                    var (i, l, keys, _, _) = jobs[members[s]];
+                    output.View.SubView((long)s * plane, plane).CopyToCPU(ref MemoryMarshal.GetReference(Plane(results[i], l, keys)), plane);
+                }
             }
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Memory.KvCache.Codec;
 
 /// <summary>
@@ -135,9 +137,11 @@ internal static class QuantizedPlaneCoder
     /// <summary>Per channel the predictor with the smallest sum of |residual|; the initial estimates from those sums.</summary>
     private static byte[] ChoosePredictors(ReadOnlySpan<short> q, int tokens, int channels, out int firstEstimate, out int estimate)
     {
-        var zero = new long[channels];
-        var previous = new long[channels];
-        var mean = new long[channels];
+        // Row by row, eight channels at a time. A sum of |residual| is at most 65535 tokens × 32766 < 2^32, so unsigned
+        // 32-bit sums cannot overflow; the running means are the scalar fixed-point ones, updated lane-wise.
+        var zero = new uint[channels];
+        var previous = new uint[channels];
+        var mean = new uint[channels];
         var means = new int[channels];
         long first = 0;
         for (int c = 0; c < channels; c++)
@@ -146,16 +150,30 @@ internal static class QuantizedPlaneCoder
             means[c] = UpdateMean(0, q[c], 0);
         }
 
+        var rounding = Vector256.Create(128);
         for (int t = 1; t < tokens; t++)
         {
             var row = q.Slice(t * channels, channels);
             var above = q.Slice((t - 1) * channels, channels);
-            for (int c = 0; c < channels; c++)
+            int shift = MeanShift(t);
+            int c = 0;
+            for (; c + Vector256<int>.Count <= channels; c += Vector256<int>.Count)
+            {
+                var value = Widen(row.Slice(c));
+                var running = Vector256.Create<int>(means.AsSpan(c));
+                var prediction = (running + rounding) >> 8;
+                (Vector256.Create<uint>(zero.AsSpan(c)) + Vector256.Abs(value).AsUInt32()).CopyTo(zero.AsSpan(c));
+                (Vector256.Create<uint>(previous.AsSpan(c)) + Vector256.Abs(value - Widen(above.Slice(c))).AsUInt32()).CopyTo(previous.AsSpan(c));
+                (Vector256.Create<uint>(mean.AsSpan(c)) + Vector256.Abs(value - prediction).AsUInt32()).CopyTo(mean.AsSpan(c));
+                (running + (((value << 8) - running) >> shift)).CopyTo(means.AsSpan(c));
+            }
+
+            for (; c < channels; c++)
             {
                 int value = row[c];
-                zero[c] += Math.Abs(value);
-                previous[c] += Math.Abs(value - above[c]);
-                mean[c] += Math.Abs(value - MeanPrediction(means[c]));
+                zero[c] += (uint)Math.Abs(value);
+                previous[c] += (uint)Math.Abs(value - above[c]);
+                mean[c] += (uint)Math.Abs(value - MeanPrediction(means[c]));
                 means[c] = UpdateMean(means[c], value, t);
             }
         }
@@ -173,10 +191,13 @@ internal static class QuantizedPlaneCoder
         return modes;
     }
 
+    /// <summary>Eight grid values widened to 32 bits.</summary>
+    private static Vector256<int> Widen(ReadOnlySpan<short> values) => Vector256.WidenLower(Vector128.Create<short>(values).ToVector256Unsafe());
+
     private static unsafe byte[] EncodeLane(ReadOnlySpan<short> q, byte[] modes, int tokens, int channels, int lane, int lanes, int firstEstimate, int estimate)
     {
         int width = ((channels - lane - 1) / lanes) + 1;
-        // Forward pass: each residual's class depends on what came before; entries are model symbols (≥ 0) or uniform bit chunks (< 0).
+        // Forward pass: each residual's class depends on what came before; entries index ResidualModels.EncSymbols.
         var entries = GC.AllocateUninitializedArray<int>(tokens * width * 3);
         int count = 0;
         int first = firstEstimate;
@@ -220,44 +241,33 @@ internal static class QuantizedPlaneCoder
                         running = ResidualModels.Update(running, magnitude);
                     }
 
-                    if (u < ResidualModels.DirectTokens)
-                    {
-                        entry[count++] = (cls * ResidualModels.Tokens) + (int)u;
-                        continue;
-                    }
-
+                    // Branch-free: the token, then up to two chunks of the bits below the leading one, each chunk's
+                    // entry written always but counted only when the residual has those bits (small ones have none).
                     int bits = 32 - System.Numerics.BitOperations.LeadingZeroCount(u);
-                    entry[count++] = (cls * ResidualModels.Tokens) + ResidualModels.TokenOfBits(bits);
+                    bool large = u >= ResidualModels.DirectTokens;
                     int raw = bits - 1;
                     int low = Math.Min(raw, 8);
-                    entry[count++] = ~(int)(((u & ((1u << low) - 1)) << 4) | (uint)low);
-                    if (raw > 8)
-                    {
-                        entry[count++] = ~(int)((((u >> 8) & ((1u << (raw - 8)) - 1)) << 4) | (uint)(raw - 8));
-                    }
+                    int high = raw - 8;
+                    entry[count] = (cls * ResidualModels.Tokens) + (large ? ResidualModels.TokenOfBits(bits) : (int)u);
+                    count++;
+                    entry[count] = large ? ResidualModels.UniformSymbol(u & ((1u << low) - 1), low) : 0;
+                    count += large ? 1 : 0;
+                    entry[count] = high > 0 ? ResidualModels.UniformSymbol((u >> 8) & ((1u << high) - 1), high) : 0;
+                    count += large && high > 0 ? 1 : 0;
                 }
             }
 
             for (int e = count - 1; e >= 0; e--)
             {
-                int code = entry[e];
-                if (code >= 0)
+                Rans.EncSymbol* symbol = symbols + entry[e];
+                while (x >= symbol->Max)
                 {
-                    Rans.EncSymbol* symbol = symbols + code;
-                    while (x >= symbol->Max)
-                    {
-                        output[--p] = (byte)x;
-                        x >>= 8;
-                    }
+                    output[--p] = (byte)x;
+                    x >>= 8;
+                }
 
-                    uint quotient = (uint)(((ulong)x * symbol->Reciprocal) >> 32) >> symbol->Shift;
-                    x += symbol->Bias + (quotient * symbol->Complement);
-                }
-                else
-                {
-                    code = ~code;
-                    Rans.PutBits(ref x, buffer, ref p, (uint)code >> 4, code & 15);
-                }
+                uint quotient = (uint)(((ulong)x * symbol->Reciprocal) >> 32) >> symbol->Shift;
+                x += symbol->Bias + (quotient * symbol->Complement);
             }
         }
 

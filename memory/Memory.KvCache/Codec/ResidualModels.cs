@@ -29,8 +29,15 @@ internal static class ResidualModels
     /// <summary>Cumulative start of token t in class k at [k · Tokens + t].</summary>
     public static readonly ushort[] Starts = new ushort[Classes * Tokens];
 
-    /// <summary>Encoder constants of token t in class k at [k · Tokens + t].</summary>
-    public static readonly Rans.EncSymbol[] EncSymbols = new Rans.EncSymbol[Classes * Tokens];
+    /// <summary>Index in <see cref="EncSymbols"/> of the first uniform-bits symbol (see <see cref="UniformSymbol"/>).</summary>
+    public const int UniformSymbols = Classes * Tokens;
+
+    /// <summary>
+    /// Encoder constants of token t in class k at [k · Tokens + t], then of every chunk of 1..8 uniform bits: a chunk of
+    /// n bits of value b is a symbol of frequency 2^(12−n) starting at b · 2^(12−n), which the rANS step codes exactly as
+    /// <see cref="Rans.PutBits"/> does, so the encoder can code tokens and raw bits through one branch-free path.
+    /// </summary>
+    public static readonly Rans.EncSymbol[] EncSymbols = new Rans.EncSymbol[UniformSymbols + (1 << 9) - 2];
 
     /// <summary>Token of slot x in class k at [k · Total + x].</summary>
     public static readonly byte[] SlotTokens = new byte[Classes * Total];
@@ -80,7 +87,19 @@ internal static class ResidualModels
                 start += Frequencies[(k * Tokens) + t];
             }
         }
+
+        for (int count = 1; count <= 8; count++)
+        {
+            uint frequency = 1u << (ScaleBits - count);
+            for (uint bits = 0; bits < 1u << count; bits++)
+            {
+                EncSymbols[UniformSymbol(bits, count)] = new Rans.EncSymbol(bits * frequency, frequency);
+            }
+        }
     }
+
+    /// <summary>Index in <see cref="EncSymbols"/> of <paramref name="count"/> (1..8) uniform bits of value <paramref name="bits"/>.</summary>
+    public static int UniformSymbol(uint bits, int count) => UniformSymbols + (1 << count) - 2 + (int)bits;
 
     /// <summary>The class for a running estimate (16 × mean |s|).</summary>
     public static int ClassOf(int estimate) => ClassTable[Math.Clamp(estimate, 0, EstimateCap)];
