@@ -66,20 +66,6 @@ internal static class Rans
         x += symbol.Bias + (q * symbol.Complement);
     }
 
-    /// <summary>Encodes <paramref name="count"/> ≤ 8 uniform bits.</summary>
-    public static void PutBits(ref uint x, byte[] buffer, ref int p, uint bits, int count)
-    {
-        int shift = ScaleBits - count;
-        uint max = ((LowerBound >> ScaleBits) << 8) << shift;
-        while (x >= max)
-        {
-            buffer[--p] = (byte)x;
-            x >>= 8;
-        }
-
-        x = ((x >> shift) << ScaleBits) + (x & ((1u << shift) - 1)) + (bits << shift);
-    }
-
     /// <summary>Writes the final state in front of the bytes and returns the stream.</summary>
     public static byte[] Finish(uint x, byte[] buffer, int p)
     {

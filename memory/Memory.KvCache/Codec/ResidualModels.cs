@@ -34,8 +34,9 @@ internal static class ResidualModels
 
     /// <summary>
     /// Encoder constants of token t in class k at [k · Tokens + t], then of every chunk of 1..8 uniform bits: a chunk of
-    /// n bits of value b is a symbol of frequency 2^(12−n) starting at b · 2^(12−n), which the rANS step codes exactly as
-    /// <see cref="Rans.PutBits"/> does, so the encoder can code tokens and raw bits through one branch-free path.
+    /// n bits of value b is a symbol of frequency 2^(12−n) starting at b · 2^(12−n): the rANS step then writes exactly the
+    /// uniform bits <see cref="Rans.GetBits"/> reads back, so the encoder codes tokens and raw bits through one
+    /// branch-free path.
     /// </summary>
     public static readonly Rans.EncSymbol[] EncSymbols = new Rans.EncSymbol[UniformSymbols + (1 << 9) - 2];
 
