@@ -42,10 +42,17 @@ internal sealed class TcpRelay : IAsyncDisposable
         {
             foreach (var connection in _connections)
             {
-                // Reset rather than close politely, as a crashed server or a pulled cable would.
-                if (connection.Client is { Connected: true } socket)
+                // Reset rather than close politely, as a crashed server or a pulled cable would. A pump may have
+                // closed this connection a moment ago (its peer went away): then there is nothing left to reset.
+                try
                 {
-                    socket.LingerState = new LingerOption(true, 0);
+                    if (connection.Client is { Connected: true } socket)
+                    {
+                        socket.LingerState = new LingerOption(true, 0);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
                 }
 
                 connection.Dispose();
