@@ -41,84 +41,29 @@ public static class MatMulKernel
             int row = item % n;
             int t0 = item / n * TokenTile;
             int valid = Math.Min(TokenTile, tokens - t0);
-            var a0 = default(DotAndSquares);
-            var a1 = default(DotAndSquares);
-            var a2 = default(DotAndSquares);
-            var a3 = default(DotAndSquares);
+            var sums = default(TokenTileSums);
             if (shape.PackedLoads != 0)
             {
                 // 8-byte loads, several per lane before any is used: a decode step's projection is one token, so the time
-                // is the weights' memory latency unless loads overlap.
+                // is the weights' memory latency unless loads overlap. (Eight quads per lane measured slower on the
+                // H200 than four: fewer warps fit.)
                 int wq = row * quads;
                 int stride = k / 2;
-                int xq = t0 * stride;
                 for (int i = lane; i < quads; i += 4 * lanes)
                 {
-                    // (Eight quads per lane measured slower on the H200: fewer warps fit.)
-                    var quad = WeightQuads.Load(w4, g4, wq, i, quads, lanes, normed);
-                    a0 = a0.Add(quad.Dot(x2, xq, shape));
-                    if (valid > 1)
-                    {
-                        a1 = a1.Add(quad.Dot(x2, xq + stride, shape));
-                    }
-
-                    if (valid > 2)
-                    {
-                        a2 = a2.Add(quad.Dot(x2, xq + (2 * stride), shape));
-                    }
-
-                    if (valid > 3)
-                    {
-                        a3 = a3.Add(quad.Dot(x2, xq + (3 * stride), shape));
-                    }
+                    sums = sums.Add(WeightQuads.Load(w4, g4, wq, i, quads, lanes, normed), x2, t0 * stride, stride, valid, shape);
                 }
             }
             else
             {
-                int wBase = row * k;
-                int x0 = t0 * k;
                 for (int kk = lane; kk < k; kk += lanes)
                 {
-                    float wv = WeightLoads.Load(w, wBase + kk, shape.WeightType);
-                    float gv = normed ? WeightLoads.Load(norm, kk, shape.NormType) : 1f;
-                    a0 = a0.Add(x[x0 + kk], gv * wv);
-                    if (valid > 1)
-                    {
-                        a1 = a1.Add(x[x0 + k + kk], gv * wv);
-                    }
-
-                    if (valid > 2)
-                    {
-                        a2 = a2.Add(x[x0 + (2 * k) + kk], gv * wv);
-                    }
-
-                    if (valid > 3)
-                    {
-                        a3 = a3.Add(x[x0 + (3 * k) + kk], gv * wv);
-                    }
+                    float gain = normed ? WeightLoads.Load(norm, kk, shape.NormType) : 1f;
+                    sums = sums.Add(x, (t0 * k) + kk, k, valid, gain * WeightLoads.Load(w, (row * k) + kk, shape.WeightType));
                 }
             }
 
-            float r0 = a0.WarpTotal(shape), r1 = a1.WarpTotal(shape), r2 = a2.WarpTotal(shape), r3 = a3.WarpTotal(shape);
-            if (lane == 0)
-            {
-                float b = shape.BiasType == WeightType.None ? 0f : WeightLoads.Load(bias, row, shape.BiasType);
-                Store(y, shape, t0, row, r0 + b);
-                if (valid > 1)
-                {
-                    Store(y, shape, t0 + 1, row, r1 + b);
-                }
-
-                if (valid > 2)
-                {
-                    Store(y, shape, t0 + 2, row, r2 + b);
-                }
-
-                if (valid > 3)
-                {
-                    Store(y, shape, t0 + 3, row, r3 + b);
-                }
-            }
+            sums.StoreFromWarp(y, bias, shape, t0, row, valid);
         }
     }
 
@@ -136,49 +81,14 @@ public static class MatMulKernel
         int t0 = item / n * TokenTile;
         int valid = Math.Min(TokenTile, shape.Tokens - t0);
         bool normed = shape.NormType != WeightType.None;
-        var a0 = default(DotAndSquares);
-        var a1 = default(DotAndSquares);
-        var a2 = default(DotAndSquares);
-        var a3 = default(DotAndSquares);
-        int wBase = row * k;
-        int x0 = t0 * k;
+        var sums = default(TokenTileSums);
         for (int kk = 0; kk < k; kk++)
         {
-            float wv = WeightLoads.Load(w, wBase + kk, shape.WeightType);
-            float gv = normed ? WeightLoads.Load(norm, kk, shape.NormType) : 1f;
-            a0 = a0.Add(x[x0 + kk], gv * wv);
-            if (valid > 1)
-            {
-                a1 = a1.Add(x[x0 + k + kk], gv * wv);
-            }
-
-            if (valid > 2)
-            {
-                a2 = a2.Add(x[x0 + (2 * k) + kk], gv * wv);
-            }
-
-            if (valid > 3)
-            {
-                a3 = a3.Add(x[x0 + (3 * k) + kk], gv * wv);
-            }
+            float gain = normed ? WeightLoads.Load(norm, kk, shape.NormType) : 1f;
+            sums = sums.Add(x, (t0 * k) + kk, k, valid, gain * WeightLoads.Load(w, (row * k) + kk, shape.WeightType));
         }
 
-        float b = shape.BiasType == WeightType.None ? 0f : WeightLoads.Load(bias, row, shape.BiasType);
-        Store(y, shape, t0, row, a0.Total(shape) + b);
-        if (valid > 1)
-        {
-            Store(y, shape, t0 + 1, row, a1.Total(shape) + b);
-        }
-
-        if (valid > 2)
-        {
-            Store(y, shape, t0 + 2, row, a2.Total(shape) + b);
-        }
-
-        if (valid > 3)
-        {
-            Store(y, shape, t0 + 3, row, a3.Total(shape) + b);
-        }
+        sums.Store(y, bias, shape, t0, row, valid);
     }
 
     internal static void Store(ArrayView<float> y, MatMulShape shape, int token, int row, float value)

@@ -82,33 +82,7 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
         kernels.MatMul(xBuffer.View, new WeightView(wBuffer.View, type), new WeightView(bBuffer.View, type), yBuffer.View, tokens, n, k, accumulate: false, new WeightView(gBuffer.View, type), eps, segments);
         var actual = fixture.Download(yBuffer, tokens * n);
 
-        var expected = new double[tokens * n];
-        int[] starts = [0, .. segments, n];
-        for (int t = 0; t < tokens; t++)
-        {
-            double squares = 0;
-            for (int c = 0; c < k; c++)
-            {
-                squares += (double)x[(t * k) + c] * x[(t * k) + c];
-            }
-
-            double inverse = 1 / Math.Sqrt((squares / k) + eps);
-            for (int s = 0; s < 3; s++)
-            {
-                int width = starts[s + 1] - starts[s];
-                for (int row = starts[s]; row < starts[s + 1]; row++)
-                {
-                    double sum = bias[row];
-                    for (int c = 0; c < k; c++)
-                    {
-                        sum += x[(t * k) + c] * inverse * gain[c] * w[(row * k) + c];
-                    }
-
-                    expected[(tokens * starts[s]) + (t * width) + (row - starts[s])] = sum;
-                }
-            }
-        }
-
+        var expected = MatMulReference.Compute(x, w, bias, gain, eps, null, tokens, n, k, segments);
         TestData.AssertClose(expected, actual, 1e-4);
     }
 

@@ -42,35 +42,7 @@ public sealed class TiledMatMulKernelTests(CpuAcceleratorFixture fixture)
         var actual = new float[tokens * n];
         yBuffer.View.SubView(0, actual.Length).CopyToCPU(actual);
 
-        // Accumulating into segmented output: segment s's [tokens, width] block starts at tokens · start(s).
-        var expected = new double[tokens * n];
-        int[] starts = [0, .. segments, n];
-        for (int t = 0; t < tokens; t++)
-        {
-            double squares = 0;
-            for (int c = 0; c < k; c++)
-            {
-                squares += (double)x[(t * k) + c] * x[(t * k) + c];
-            }
-
-            double inverse = normed ? 1 / Math.Sqrt((squares / k) + eps) : 1;
-            for (int s = 0; s < 3; s++)
-            {
-                int width = starts[s + 1] - starts[s];
-                for (int row = starts[s]; row < starts[s + 1]; row++)
-                {
-                    int index = (tokens * starts[s]) + (t * width) + (row - starts[s]);
-                    double sum = initial[index] + bias[row];
-                    for (int c = 0; c < k; c++)
-                    {
-                        sum += x[(t * k) + c] * inverse * (normed ? gain[c] : 1) * w[(row * k) + c];
-                    }
-
-                    expected[index] = sum;
-                }
-            }
-        }
-
+        var expected = MatMulReference.Compute(x, w, bias, normed ? gain : null, eps, initial, tokens, n, k, segments);
         TestData.AssertClose(expected, actual, 1e-4);
     }
 
