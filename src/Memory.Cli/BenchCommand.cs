@@ -21,14 +21,20 @@ public static class BenchCommand
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (default: env MEMORY_TEST_POSTGRES)." };
         var batch = new Option<int>("--batch") { Description = "Messages per add request.", DefaultValueFactory = _ => 100 };
         var queries = new Option<int>("--queries") { Description = "Timed searches per kind and size.", DefaultValueFactory = _ => 200 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed searches per kind first (the first ones after a bulk ingest run slower).", DefaultValueFactory = _ => 20 };
         var set = new Option<string[]>("--set") { Description = "Configuration override Section:Key=value (repeatable)." };
 
-        var store = new Command("store", "Ingest rate and search latency of the stores.") { json, sizes, storeKind, postgres, batch, queries, set };
+        var store = new Command("store", "Ingest rate and search latency of the stores.") { json, sizes, storeKind, postgres, batch, queries, warmup, set };
         store.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
             var counts = ParseSizes(parse.GetValue(sizes)!);
             var batchSize = parse.GetValue(batch);
             var queryCount = parse.GetValue(queries);
+            var warmupCount = parse.GetValue(warmup);
+            if (warmupCount is < 0 or > 100_000)
+            {
+                throw new CliFailureException($"--warmup must be between 0 and 100000; it was {warmupCount}.");
+            }
             if (batchSize is < 1 or > 1000)
             {
                 throw new CliFailureException($"--batch must be between 1 and 1000; it was {batchSize}.");
@@ -67,7 +73,7 @@ public static class BenchCommand
                         settings["Storage:PostgresConnectionString"] = kind == "postgres" ? connection : string.Empty;
                         settings["Storage:SqlitePath"] = sqlite.Path;
                         await using var engine = await EngineServices.StartAsync(settings, ct);
-                        all.Add(await new StoreBenchmark(engine).RunAsync(size, batchSize, queryCount, warmup: Math.Min(20, queryCount), progress, ct));
+                        all.Add(await new StoreBenchmark(engine).RunAsync(size, batchSize, queryCount, warmupCount, progress, ct));
                     }
                 }
 
