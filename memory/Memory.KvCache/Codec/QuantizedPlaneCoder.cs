@@ -134,6 +134,14 @@ internal static class QuantizedPlaneCoder
 
     private static int MeanPrediction(int mean) => (mean + 128) >> 8;
 
+    /// <summary>The value a channel's predictor expects at token <paramref name="t"/>: one definition for encoder and decoder.</summary>
+    private static int Prediction(byte mode, int t, int previous, int mean) => t == 0 ? 0 : mode switch
+    {
+        PredictPrevious => previous,
+        PredictMean => MeanPrediction(mean),
+        _ => 0,
+    };
+
     /// <summary>Per channel the predictor with the smallest sum of |residual|; the initial estimates from those sums.</summary>
     private static byte[] ChoosePredictors(ReadOnlySpan<short> q, int tokens, int channels, out int firstEstimate, out int estimate)
     {
@@ -218,12 +226,7 @@ internal static class QuantizedPlaneCoder
                 for (int t = 0; t < tokens; t++)
                 {
                     int value = column[t * channels];
-                    int pred = t == 0 ? 0 : mode switch
-                    {
-                        PredictPrevious => previous,
-                        PredictMean => MeanPrediction(mean),
-                        _ => 0,
-                    };
+                    int pred = Prediction(mode, t, previous, mean);
                     mean = UpdateMean(mean, value, t);
                     previous = value;
                     int s = value - pred;
@@ -323,12 +326,7 @@ internal static class QuantizedPlaneCoder
                     }
 
                     int s = (int)(u >> 1) ^ -(int)(u & 1);
-                    int pred = t == 0 ? 0 : mode switch
-                    {
-                        PredictPrevious => previous,
-                        PredictMean => MeanPrediction(mean),
-                        _ => 0,
-                    };
+                    int pred = Prediction(mode, t, previous, mean);
                     int value = pred + s;
                     if ((uint)(value + MaxMagnitude) > 2 * MaxMagnitude)
                     {
