@@ -101,18 +101,30 @@ public sealed class KvCacheStore : IDisposable
         try
         {
             var prefix = BlockKey.Root;
-            for (int i = 0; i < keys.Count; i++)
+            int i = 0;
+            while (i < keys.Count)
             {
-                var blockTokens = tokens.Slice(i * BlockSize, BlockSize);
-                var (block, source) = await FindAsync(keys[i], prefix, blockTokens, model, cancellationToken);
-                if (block is null)
+                // Blocks missing from host memory are read from the lower tiers a run at a time, so that one codec batch
+                // decodes them all (on a GPU codec: shared launches instead of one round per block).
+                var run = _host.Contains(keys[i]) ? [] : await ReadLowerRunAsync(keys, i, prefix, tokens, model, cancellationToken);
+                if (run.Count == 0)
                 {
-                    break;
+                    var (block, source) = await FindAsync(keys[i], prefix, tokens.Slice(i * BlockSize, BlockSize), model, cancellationToken);
+                    if (block is null)
+                    {
+                        break;
+                    }
+
+                    run = [(block, source)];
                 }
 
-                blocks.Add(block);
-                sources.Add(source);
-                prefix = keys[i];
+                foreach (var (block, source) in run)
+                {
+                    blocks.Add(block);
+                    sources.Add(source);
+                    prefix = block.Key;
+                    i++;
+                }
             }
         }
         catch
@@ -329,16 +341,89 @@ public sealed class KvCacheStore : IDisposable
             }
 
             await DemoteAsync(_host.Add(block, acquire: true), cancellationToken);
-            if (tier == _redis && _disk is not null && !await _disk.ContainsAsync(key, cancellationToken))
-            {
-                // Promotion: the next lookup on this server reads its own disk instead of the network.
-                await _disk.PutAsync(key, KvBlockFormat.Write(block, _codec.Encode(ToTensors(block), _disk.Level)), cancellationToken);
-            }
+            await PromoteToDiskAsync(block, tier, cancellationToken);
 
             return (block, tier.Name);
         }
 
         return (null, "none");
+    }
+
+    /// <summary>
+    /// Blocks keys[first], keys[first + 1], … that are not in host memory, read from the lower tiers and decoded in one
+    /// batch, up to the first miss; each verified and added to host memory (acquired) like <see cref="FindAsync"/>'s.
+    /// Empty when the first is missing or when any read block fails to decode: the caller then goes block by block,
+    /// which drops the corrupt one and tries the next tier for it.
+    /// </summary>
+    private async Task<List<(KvBlock Block, string Source)>> ReadLowerRunAsync(IReadOnlyList<BlockKey> keys, int first, BlockKey prefix, ReadOnlyMemory<int> tokens, KvModel model, CancellationToken cancellationToken)
+    {
+        var read = new List<(byte[] Data, IKvBlobTier Tier)>();
+        for (int j = first; j < keys.Count && !_host.Contains(keys[j]); j++)
+        {
+            var (data, tier) = await ReadBlobAsync(keys[j], cancellationToken);
+            if (data is null)
+            {
+                break;
+            }
+
+            read.Add((data, tier!));
+        }
+
+        if (read.Count == 0)
+        {
+            return [];
+        }
+
+        KvBlock[] decoded;
+        try
+        {
+            decoded = KvBlockFormat.ReadBatch(read.Select(r => r.Data).ToArray(), _codec);
+        }
+        catch (KvCodecException)
+        {
+            return [];
+        }
+
+        var run = new List<(KvBlock Block, string Source)>();
+        for (int j = 0; j < decoded.Length; j++)
+        {
+            var block = decoded[j];
+            var tier = read[j].Tier;
+            if (block.Key != keys[first + j] || !block.Matches(prefix, tokens.Span.Slice((first + j) * BlockSize, BlockSize), model))
+            {
+                _logger.LogWarning("KV block {Key} from {Tier} does not match the prompt's tokens; ignoring it", keys[first + j], tier.Name);
+                break;
+            }
+
+            await DemoteAsync(_host.Add(block, acquire: true), cancellationToken);
+            await PromoteToDiskAsync(block, tier, cancellationToken);
+            run.Add((block, tier.Name));
+            prefix = block.Key;
+        }
+
+        return run;
+    }
+
+    private async Task<(byte[]? Data, IKvBlobTier? Tier)> ReadBlobAsync(BlockKey key, CancellationToken cancellationToken)
+    {
+        foreach (var tier in new IKvBlobTier?[] { _disk, _redis })
+        {
+            if (tier is not null && await tier.GetAsync(key, cancellationToken) is { } data)
+            {
+                return (data, tier);
+            }
+        }
+
+        return (null, null);
+    }
+
+    /// <summary>A block that came over the network is kept on this server's disk too, so its next lookup reads locally.</summary>
+    private async Task PromoteToDiskAsync(KvBlock block, IKvBlobTier source, CancellationToken cancellationToken)
+    {
+        if (source == _redis && _disk is not null && !await _disk.ContainsAsync(block.Key, cancellationToken))
+        {
+            await _disk.PutAsync(block.Key, KvBlockFormat.Write(block, _codec.Encode(ToTensors(block), _disk.Level)), cancellationToken);
+        }
     }
 
     private async Task DemoteAsync(IReadOnlyList<KvBlock> evicted, CancellationToken cancellationToken)

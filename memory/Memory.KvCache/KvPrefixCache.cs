@@ -95,7 +95,7 @@ public sealed class KvPrefixCache : IKvPrefixCache
         await _store.StoreAsync(converted, origin, cancellationToken);
     }
 
-    /// <summary>The same [layer, slot, kv channel] fp16 layout on both sides: a bit copy.</summary>
+    /// <summary>The same [layer, slot, kv channel] fp16 layout on both sides: the store's arrays, seen as fp16.</summary>
     private static KvBlockData ToData(KvBlock block, int index) =>
-        new(index, block.Model.Layers, block.Model.KvDim, block.Tokens, MemoryMarshal.Cast<ushort, Half>(block.Keys).ToArray(), MemoryMarshal.Cast<ushort, Half>(block.Values).ToArray());
+        new(index, block.Model.Layers, block.Model.KvDim, block.Tokens, new HalfBitsMemory(block.Keys).Memory, new HalfBitsMemory(block.Values).Memory);
 }

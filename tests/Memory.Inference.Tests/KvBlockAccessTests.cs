@@ -22,6 +22,11 @@ public sealed class KvBlockAccessTests
         Assert.Equal(prompt.Length / BlockSize, blocks);
         var exported = Enumerable.Range(0, blocks - 1).Select(i => decoder.ExportBlock(full, i)).ToList();
         Assert.All(exported, block => Assert.Contains(block.Keys.ToArray(), h => h != Half.Zero));
+        var bulk = decoder.ExportBlocks(full, 0, exported.Count);
+        Assert.Equal(exported.Select(b => b.BlockIndex), bulk.Select(b => b.BlockIndex));
+        Assert.Equal(exported.SelectMany(b => b.Keys.ToArray()), bulk.SelectMany(b => b.Keys.ToArray()));
+        Assert.Equal(exported.SelectMany(b => b.Values.ToArray()), bulk.SelectMany(b => b.Values.ToArray()));
+        Assert.Equal(exported.SelectMany(b => b.Tokens.ToArray()), bulk.SelectMany(b => b.Tokens.ToArray()));
 
         // Import all but the last full block, so prefill has to compute a whole block and a partial one.
         var imported = decoder.StartSequenceFromBlocks(exported, SamplingOptions.Greedy, captureLogits: true);

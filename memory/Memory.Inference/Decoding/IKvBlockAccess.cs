@@ -22,6 +22,10 @@ public interface IKvBlockAccess
     /// <exception cref="ArgumentOutOfRangeException">The block is not full yet.</exception>
     KvBlockData ExportBlock(DecoderSequence sequence, int blockIndex);
 
+    /// <summary>Copies blocks <paramref name="firstBlock"/> … + <paramref name="count"/> − 1 of <paramref name="sequence"/> to the host in one transfer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A block is not full yet.</exception>
+    IReadOnlyList<KvBlockData> ExportBlocks(DecoderSequence sequence, int firstBlock, int count);
+
     /// <summary>
     /// Opens a sequence whose first tokens are those of <paramref name="prefix"/> (blocks 0, 1, … in order), with their
     /// keys and values copied into the cache instead of computed. The sequence has no next token yet: prefill the rest of

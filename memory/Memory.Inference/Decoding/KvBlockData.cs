@@ -9,16 +9,21 @@ namespace Memory.Inference.Decoding;
 public sealed class KvBlockData
 {
     private readonly int[] _tokens;
-    private readonly Half[] _keys;
-    private readonly Half[] _values;
+    private readonly ReadOnlyMemory<Half> _keys;
+    private readonly ReadOnlyMemory<Half> _values;
 
     /// <summary>Wraps arrays without copying; they must not be changed afterwards.</summary>
     /// <exception cref="ArgumentException">A length does not match the geometry.</exception>
     public KvBlockData(int blockIndex, int numLayers, int kvDim, int[] tokens, Half[] keys, Half[] values)
+        : this(blockIndex, numLayers, kvDim, tokens, (ReadOnlyMemory<Half>)(keys ?? throw new ArgumentNullException(nameof(keys))), values ?? throw new ArgumentNullException(nameof(values)))
+    {
+    }
+
+    /// <summary>Wraps memory without copying (a KV store's own buffers, say); it must not be changed afterwards.</summary>
+    /// <exception cref="ArgumentException">A length does not match the geometry.</exception>
+    public KvBlockData(int blockIndex, int numLayers, int kvDim, int[] tokens, ReadOnlyMemory<Half> keys, ReadOnlyMemory<Half> values)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        ArgumentNullException.ThrowIfNull(keys);
-        ArgumentNullException.ThrowIfNull(values);
         ArgumentOutOfRangeException.ThrowIfNegative(blockIndex);
         ArgumentOutOfRangeException.ThrowIfLessThan(numLayers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(kvDim, 1);
@@ -28,10 +33,10 @@ public sealed class KvBlockData
         }
 
         long expected = (long)numLayers * tokens.Length * kvDim;
-        if (keys.LongLength != expected || values.LongLength != expected)
+        if (keys.Length != expected || values.Length != expected)
         {
             throw new ArgumentException(
-                $"a block of {tokens.Length} tokens × {numLayers} layers × {kvDim} channels needs {expected} keys and values; got {keys.LongLength} and {values.LongLength}");
+                $"a block of {tokens.Length} tokens × {numLayers} layers × {kvDim} channels needs {expected} keys and values; got {keys.Length} and {values.Length}");
         }
 
         BlockIndex = blockIndex;
@@ -63,10 +68,10 @@ public sealed class KvBlockData
     public ReadOnlyMemory<Half> Values => _values;
 
     /// <summary>Keys of one layer, [slot, kv head, head dim].</summary>
-    public ReadOnlyMemory<Half> LayerKeys(int layer) => _keys.AsMemory(LayerOffset(layer), BlockSize * KvDim);
+    public ReadOnlyMemory<Half> LayerKeys(int layer) => _keys.Slice(LayerOffset(layer), BlockSize * KvDim);
 
     /// <summary>Values of one layer, [slot, kv head, head dim].</summary>
-    public ReadOnlyMemory<Half> LayerValues(int layer) => _values.AsMemory(LayerOffset(layer), BlockSize * KvDim);
+    public ReadOnlyMemory<Half> LayerValues(int layer) => _values.Slice(LayerOffset(layer), BlockSize * KvDim);
 
     private int LayerOffset(int layer)
     {

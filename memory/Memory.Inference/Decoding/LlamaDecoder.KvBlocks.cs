@@ -13,33 +13,29 @@ public sealed partial class LlamaDecoder
         return sequence.Length / _cache.BlockSize;
     }
 
-    public KvBlockData ExportBlock(DecoderSequence sequence, int blockIndex)
+    public KvBlockData ExportBlock(DecoderSequence sequence, int blockIndex) => ExportBlocks(sequence, blockIndex, 1)[0];
+
+    public IReadOnlyList<KvBlockData> ExportBlocks(DecoderSequence sequence, int firstBlock, int count)
     {
         CheckOpen(sequence);
         int full = sequence.Length / _cache.BlockSize;
-        if ((uint)blockIndex >= (uint)full)
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (firstBlock < 0 || firstBlock + count > full || (count == 0 && firstBlock > full))
         {
-            throw new ArgumentOutOfRangeException(nameof(blockIndex), $"sequence {sequence.Id} has {full} full blocks of {_cache.BlockSize} tokens; block {blockIndex} is not one of them");
+            throw new ArgumentOutOfRangeException(nameof(firstBlock), $"sequence {sequence.Id} has {full} full blocks of {_cache.BlockSize} tokens; blocks {firstBlock}..{firstBlock + count - 1} are not all among them");
         }
 
-        int layerLength = _cache.BlockSize * Config.KvDim;
-        var keys = new Half[(long)Config.NumLayers * layerLength];
-        var values = new Half[keys.Length];
-        int block = sequence.Blocks[blockIndex];
         BindDevice();
         _kernels.Synchronize();
-        for (int layer = 0; layer < Config.NumLayers; layer++)
+        var copies = _cache.ExportBlocks(sequence.Blocks.GetRange(firstBlock, count));
+        var blocks = new KvBlockData[count];
+        for (int i = 0; i < count; i++)
         {
-            _cache.CopyBlockToHost(layer, block, keys.AsSpan(layer * layerLength, layerLength), values.AsSpan(layer * layerLength, layerLength));
+            var tokens = sequence.Tokens.Skip((firstBlock + i) * _cache.BlockSize).Take(_cache.BlockSize).ToArray();
+            blocks[i] = new KvBlockData(firstBlock + i, Config.NumLayers, Config.KvDim, tokens, copies[i].Keys, copies[i].Values);
         }
 
-        var tokens = new int[_cache.BlockSize];
-        for (int i = 0; i < tokens.Length; i++)
-        {
-            tokens[i] = sequence.Tokens[(blockIndex * _cache.BlockSize) + i];
-        }
-
-        return new KvBlockData(blockIndex, Config.NumLayers, Config.KvDim, tokens, keys, values);
+        return blocks;
     }
 
     public DecoderSequence StartSequenceFromBlocks(IReadOnlyList<KvBlockData> prefix, SamplingOptions sampling, bool captureLogits = false)
@@ -61,14 +57,9 @@ public sealed partial class LlamaDecoder
             _cache.Grow(sequence.Blocks, prefix.Count * _cache.BlockSize);
             BindDevice();
             _kernels.Synchronize();
-            for (int i = 0; i < prefix.Count; i++)
+            _cache.ImportBlocks(sequence.Blocks, prefix);
+            foreach (var data in prefix)
             {
-                var data = prefix[i];
-                for (int layer = 0; layer < Config.NumLayers; layer++)
-                {
-                    _cache.CopyBlockFromHost(layer, sequence.Blocks[i], data.LayerKeys(layer).Span, data.LayerValues(layer).Span);
-                }
-
                 sequence.Append(data.Tokens.Span);
             }
 

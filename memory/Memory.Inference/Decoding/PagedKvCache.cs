@@ -1,5 +1,4 @@
 using ILGPU;
-using System.Runtime.InteropServices;
 using ILGPU.Runtime;
 using DeviceHalf = ILGPU.Half;
 using Half = System.Half;
@@ -18,12 +17,25 @@ public sealed class PagedKvCache : IDisposable
     private readonly Stack<int> _free = new();
     private readonly long _layerStride;
     private readonly int _kvDim;
+    private readonly int _layers;
+    private readonly Accelerator _accelerator;
+    private readonly long _stagingChunkBytes;
+    private KvBlockStaging? _staging;
 
     public PagedKvCache(Accelerator accelerator, int layers, int kvDim, int blockSize, int capacityTokens)
+        : this(accelerator, layers, kvDim, blockSize, capacityTokens, KvBlockStaging.DefaultChunkBytes)
     {
+    }
+
+    /// <summary>A cache whose block import and export stage at most <paramref name="stagingChunkBytes"/> at a time (tests use small chunks).</summary>
+    internal PagedKvCache(Accelerator accelerator, int layers, int kvDim, int blockSize, int capacityTokens, long stagingChunkBytes)
+    {
+        _stagingChunkBytes = stagingChunkBytes;
         ArgumentNullException.ThrowIfNull(accelerator);
+        _accelerator = accelerator;
         BlockSize = blockSize;
         _kvDim = kvDim;
+        _layers = layers;
         BlockCount = (capacityTokens + blockSize - 1) / blockSize;
         _layerStride = (long)BlockCount * blockSize * kvDim;
         _keys = accelerator.Allocate1D<DeviceHalf>(_layerStride * layers);
@@ -79,38 +91,51 @@ public sealed class PagedKvCache : IDisposable
         blocks.Clear();
     }
 
-    /// <summary>Copies one block of one layer (keys and values, [slot, kv head, head dim]) to the host.</summary>
-    public void CopyBlockToHost(int layer, int block, Span<Half> keys, Span<Half> values)
+    /// <summary>Overwrites cache blocks <paramref name="targets"/>[i] (every layer) with <paramref name="data"/>[i].</summary>
+    public void ImportBlocks(IReadOnlyList<int> targets, IReadOnlyList<KvBlockData> data)
     {
-        var (offset, length) = BlockRange(block, keys.Length, values.Length);
-        Keys(layer).SubView(offset, length).CopyToCPU(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<Half, DeviceHalf>(keys)), length);
-        Values(layer).SubView(offset, length).CopyToCPU(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<Half, DeviceHalf>(values)), length);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(data);
+        if (targets.Count != data.Count)
+        {
+            throw new ArgumentException($"{data.Count} blocks for {targets.Count} cache blocks");
+        }
+
+        foreach (int block in targets)
+        {
+            CheckBlock(block);
+        }
+
+        if (targets.Count > 0)
+        {
+            Staging().Import(_keys.View, _values.View, targets, data);
+        }
     }
 
-    /// <summary>Overwrites one block of one layer with keys and values from the host.</summary>
-    public void CopyBlockFromHost(int layer, int block, ReadOnlySpan<Half> keys, ReadOnlySpan<Half> values)
+    /// <summary>Copies cache blocks <paramref name="sources"/>[i] (every layer) to new host arrays, [layer, slot, kv channel] each.</summary>
+    public (Half[] Keys, Half[] Values)[] ExportBlocks(IReadOnlyList<int> sources)
     {
-        var (offset, length) = BlockRange(block, keys.Length, values.Length);
-        Keys(layer).SubView(offset, length).CopyFromCPU(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<Half, DeviceHalf>(keys)), length);
-        Values(layer).SubView(offset, length).CopyFromCPU(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<Half, DeviceHalf>(values)), length);
+        ArgumentNullException.ThrowIfNull(sources);
+        foreach (int block in sources)
+        {
+            CheckBlock(block);
+        }
+
+        return sources.Count == 0 ? [] : Staging().Export(_keys.View, _values.View, sources);
     }
 
     public void Dispose()
     {
+        _staging?.Dispose();
         _keys.Dispose();
         _values.Dispose();
     }
 
-    private (long Offset, long Length) BlockRange(int block, int keyLength, int valueLength)
+    private void CheckBlock(int block)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(block);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(block, BlockCount);
-        long length = (long)BlockSize * _kvDim;
-        if (keyLength != length || valueLength != length)
-        {
-            throw new ArgumentException($"a block of one layer holds {length} keys and values; got {keyLength} and {valueLength}");
-        }
-
-        return (block * length, length);
     }
+
+    private KvBlockStaging Staging() => _staging ??= new KvBlockStaging(_accelerator, _layers, BlockSize * _kvDim, _layerStride, BlockCount, _stagingChunkBytes);
 }

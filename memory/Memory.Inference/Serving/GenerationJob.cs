@@ -38,6 +38,12 @@ internal sealed class GenerationJob
 
     public int Generated { get; private set; }
 
+    public TimeSpan PrefixLookup { get; set; }
+
+    public TimeSpan PrefixImport { get; set; }
+
+    public TimeSpan Prefill { get; set; }
+
     /// <summary>Full blocks of the sequence already handed to the KV cache (or imported from it).</summary>
     public int StoredBlocks { get; set; }
 
@@ -67,7 +73,12 @@ internal sealed class GenerationJob
             reason,
             Stopwatch.GetElapsedTime(_submitted, _admitted == 0 ? now : _admitted),
             Stopwatch.GetElapsedTime(_submitted, _firstToken == 0 ? now : _firstToken),
-            Stopwatch.GetElapsedTime(_submitted, now));
+            Stopwatch.GetElapsedTime(_submitted, now))
+        {
+            PrefixLookup = PrefixLookup,
+            PrefixImport = PrefixImport,
+            Prefill = Prefill,
+        };
         _tokens.Writer.TryComplete();
         _completion.TrySetResult(summary);
     }

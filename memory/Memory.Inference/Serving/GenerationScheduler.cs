@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Memory.Inference.Decoding;
@@ -277,12 +278,16 @@ public sealed class GenerationScheduler : IAsyncDisposable
         {
             // At least one prompt token must be prefilled: its logits give the first generated token.
             int maxBlocks = (prompt.Length - 1) / _blocks.KvBlockSize;
+            long lookup = Stopwatch.GetTimestamp();
             var match = _cache.MatchAsync(_blocks.Identity, prompt, maxBlocks, request.Origin, job.CancellationToken).GetAwaiter().GetResult();
+            job.PrefixLookup = Stopwatch.GetElapsedTime(lookup);
             try
             {
+                long import = Stopwatch.GetTimestamp();
                 job.Sequence = match.Blocks.Count > 0
                     ? _blocks.StartSequenceFromBlocks(match.Blocks, request.Sampling)
                     : _decoder.StartSequence(request.Sampling);
+                job.PrefixImport = Stopwatch.GetElapsedTime(import);
                 imported = match.Blocks.Count;
                 job.CachedTokens = match.Tokens;
                 job.CachedFrom = match.Sources;
@@ -299,11 +304,18 @@ public sealed class GenerationScheduler : IAsyncDisposable
         }
 
         job.StoredBlocks = imported;
+        long prefill = Stopwatch.GetTimestamp();
         _decoder.Prefill(job.Sequence, prompt.AsSpan(job.CachedTokens), job.CancellationToken);
+        job.Prefill = Stopwatch.GetElapsedTime(prefill);
         PromptTokens.Add(prompt.Length);
         CachedTokens.Add(job.CachedTokens);
-        QueueStore(job);
+        // The first token goes out before the prompt's new blocks are copied off the device for the KV store (when the
+        // job ends with that token, Complete stores them).
         Advance(job);
+        if (!job.IsFinished)
+        {
+            QueueStore(job);
+        }
     }
 
     private void StepRunning()
@@ -397,11 +409,7 @@ public sealed class GenerationScheduler : IAsyncDisposable
             return;
         }
 
-        var blocks = new KvBlockData[count];
-        for (int i = 0; i < count; i++)
-        {
-            blocks[i] = _blocks.ExportBlock(sequence, job.StoredBlocks + i);
-        }
+        var blocks = _blocks.ExportBlocks(sequence, job.StoredBlocks, count);
 
         var tokens = sequence.Tokens.Take(full * _blocks.KvBlockSize).ToArray();
         job.StoredBlocks = full;

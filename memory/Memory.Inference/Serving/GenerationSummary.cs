@@ -17,4 +17,14 @@ public sealed record GenerationSummary(
     FinishReason FinishReason,
     TimeSpan QueuedFor,
     TimeSpan TimeToFirstToken,
-    TimeSpan Total);
+    TimeSpan Total)
+{
+    /// <summary>Of the time to first token: finding the cached prefix in the KV store (reading and decoding lower tiers included).</summary>
+    public TimeSpan PrefixLookup { get; init; }
+
+    /// <summary>Of the time to first token: copying the cached prefix into the decoder's KV cache.</summary>
+    public TimeSpan PrefixImport { get; init; }
+
+    /// <summary>Of the time to first token: prefilling the prompt tokens after the cached prefix and sampling the first token.</summary>
+    public TimeSpan Prefill { get; init; }
+}

@@ -61,6 +61,33 @@ public static class KvBlockFormat
         return new KvBlock(key, prefix, model, tokens, kv.Keys, kv.Values);
     }
 
+    /// <summary>
+    /// <see cref="Read"/> for many blocks with one codec batch (on a GPU codec: shared launches). Any invalid item fails
+    /// the whole batch; a caller that must know which one reads them one by one.
+    /// </summary>
+    /// <exception cref="KvCodecException">An item is not a valid, self-consistent block.</exception>
+    public static KvBlock[] ReadBatch(IReadOnlyList<byte[]> items, KvBlockCodec codec)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(codec);
+        var envelopes = items.Select(item => ReadEnvelope(item)).ToArray();
+        var decoded = codec.DecodeBatch(envelopes.Select(e => e.Bitstream).ToArray());
+        var blocks = new KvBlock[items.Count];
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            var (key, prefix, model, tokens, _) = envelopes[i];
+            var kv = decoded[i];
+            if (kv.Layers != model.Layers || kv.Channels != model.KvDim || kv.Tokens != tokens.Length)
+            {
+                throw new KvCodecException(KvCodecError.Malformed, $"bitstream of {kv.Layers}×{kv.Tokens}×{kv.Channels} does not fit the block's model ({model.Layers} layers, {model.KvDim} channels, {tokens.Length} tokens)");
+            }
+
+            blocks[i] = new KvBlock(key, prefix, model, tokens, kv.Keys, kv.Values);
+        }
+
+        return blocks;
+    }
+
     /// <summary>The block's key as stored (after the hash check), without decoding its keys and values.</summary>
     public static BlockKey ReadKey(ReadOnlySpan<byte> data) => ReadEnvelope(data).Key;
 

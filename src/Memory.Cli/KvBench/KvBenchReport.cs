@@ -35,7 +35,11 @@ internal sealed record KvTtftResult(
     double RecomputeMs,
     double HostMs,
     IReadOnlyList<KvDiskTtft> Disk,
-    double HostSpeedup);
+    double HostSpeedup,
+    KvTtftPhases HostPhases);
 
 /// <summary>TTFT with the prefix read from the disk tier at one codec level (page cache dropped first when possible).</summary>
-internal sealed record KvDiskTtft(string Level, double Ms, double Speedup, bool PageCacheDropped, long BytesOnDisk);
+internal sealed record KvDiskTtft(string Level, double Ms, double Speedup, bool PageCacheDropped, long BytesOnDisk, KvTtftPhases Phases);
+
+/// <summary>Where a time to first token went (medians): finding the cached prefix (reading and decoding blocks from a lower tier included), copying it into the decoder, prefilling the rest.</summary>
+internal sealed record KvTtftPhases(double LookupMs, double ImportMs, double PrefillMs);

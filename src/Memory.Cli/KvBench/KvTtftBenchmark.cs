@@ -28,6 +28,7 @@ internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, 
         }
 
         var host = new List<double>();
+        var hostSummaries = new List<GenerationSummary>();
         int cached = 0;
         var disk = new List<KvDiskTtft>();
         foreach (var level in diskLevels)
@@ -47,11 +48,13 @@ internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, 
                         var summary = await FirstTokenAsync(scheduler, prompt, cancellationToken);
                         cached = summary.CachedPromptTokens;
                         host.Add(summary.TimeToFirstToken.TotalMilliseconds);
+                        hostSummaries.Add(summary);
                     }
                 }
             }
 
             var times = new List<double>();
+            var summaries = new List<GenerationSummary>();
             bool dropped = false;
             for (int i = 0; i < repeats; i++)
             {
@@ -66,16 +69,17 @@ internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, 
                 }
 
                 times.Add(summary.TimeToFirstToken.TotalMilliseconds);
+                summaries.Add(summary);
             }
 
             long bytes = Directory.EnumerateFiles(directory, "*" + DiskBlockTier.Extension, SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
             double ms = Median(times);
-            disk.Add(new KvDiskTtft(level, Math.Round(ms, 2), Math.Round(Median(recompute) / ms, 2), dropped, bytes));
+            disk.Add(new KvDiskTtft(level, Math.Round(ms, 2), Math.Round(Median(recompute) / ms, 2), dropped, bytes, Phases(summaries)));
         }
 
         double recomputeMs = Median(recompute);
         double hostMs = Median(host);
-        return new KvTtftResult(prompt.Length, cached, repeats, Math.Round(recomputeMs, 2), Math.Round(hostMs, 2), disk, Math.Round(recomputeMs / hostMs, 2));
+        return new KvTtftResult(prompt.Length, cached, repeats, Math.Round(recomputeMs, 2), Math.Round(hostMs, 2), disk, Math.Round(recomputeMs / hostMs, 2), Phases(hostSummaries));
     }
 
     private GenerationScheduler Scheduler(IKvPrefixCache? cache) =>
@@ -120,6 +124,11 @@ internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, 
             return false;
         }
     }
+
+    private static KvTtftPhases Phases(List<GenerationSummary> runs) => new(
+        Math.Round(Median(runs.Select(r => r.PrefixLookup.TotalMilliseconds).ToList()), 2),
+        Math.Round(Median(runs.Select(r => r.PrefixImport.TotalMilliseconds).ToList()), 2),
+        Math.Round(Median(runs.Select(r => r.Prefill.TotalMilliseconds).ToList()), 2));
 
     private static double Median(List<double> values)
     {
