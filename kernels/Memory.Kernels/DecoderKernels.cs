@@ -24,7 +24,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, AttentionShape> _prefillAttention;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention;
     private MemoryBuffer1D<float, Stride1D.Dense> _splitScratch;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int> _attentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
@@ -71,7 +71,7 @@ public sealed class DecoderKernels : IDisposable
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
         _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
         _splitScratch = accelerator.Allocate1D<float>(1);
-        _prefillAttention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, AttentionShape>(PrefillAttentionKernel.Run);
+        _prefillAttention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>(PrefillAttentionKernel.Run);
         _attentionPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int>(PagedAttentionKernel.RunPerThread);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SwiGluKernel.Run);
         _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
@@ -235,12 +235,7 @@ public sealed class DecoderKernels : IDisposable
         }
 
         long groups = (long)tokens * heads * splits;
-        if (groups * (headDim + 2) > _splitScratch.Length)
-        {
-            // Grown, never shrunk: the longest batch so far sets the scratch size.
-            _splitScratch.Dispose();
-            _splitScratch = _accelerator.Allocate1D<float>(groups * (headDim + 2));
-        }
+        EnsureSplitScratch(groups * (headDim + 2));
 
         _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits, window));
         _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(groups * headDim));
@@ -263,9 +258,39 @@ public sealed class DecoderKernels : IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(window);
-        int groups = (tokens + PrefillAttentionKernel.QueryTile - 1) / PrefillAttentionKernel.QueryTile * heads;
-        var config = new KernelConfig(new Index1D(groups), new Index1D(PrefillGroupSize), SharedMemoryConfig.RequestDynamic<float>(PrefillAttentionKernel.SharedFloats(headDim)));
-        _prefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, tokens, new AttentionShape(heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim), int.MaxValue, 1, window));
+        int keyTile = PrefillAttentionKernel.KeyTile(headDim);
+        int tiles = (tokens + PrefillAttentionKernel.QueryTile - 1) / PrefillAttentionKernel.QueryTile;
+        int keys = window > 0 && maxContext > window ? window + tokens : maxContext;
+        // Split the keys when the (tile, head) groups alone would leave the multiprocessors idle: up to about 16 groups
+        // per SM (at least 64 groups, so small accelerators and the CPU accelerator's tests take this path too), no
+        // split shorter than a few decode splits' worth of keys, each a whole number of key tiles.
+        int minimum = (((4 * AttentionSplitKeys) + keyTile - 1) / keyTile) * keyTile;
+        int wanted = Math.Max(64, 16 * _accelerator.NumMultiprocessors) / Math.Max(1, tiles * heads);
+        int splits = Math.Clamp(Math.Min(wanted, keys / minimum), 1, 64);
+        int splitKeys = splits == 1 ? int.MaxValue : (((keys + splits - 1) / splits) + keyTile - 1) / keyTile * keyTile;
+        var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim), splitKeys, splits, window);
+        long groups = (long)tiles * heads * splits;
+        var config = new KernelConfig(new Index1D((int)groups), new Index1D(PrefillGroupSize), SharedMemoryConfig.RequestDynamic<float>(PrefillAttentionKernel.SharedFloats(headDim)));
+        if (splits == 1)
+        {
+            _prefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
+            return;
+        }
+
+        long rows = (long)tokens * heads * splits;
+        EnsureSplitScratch(rows * (headDim + 2));
+        _prefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
+        _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
+    }
+
+    private void EnsureSplitScratch(long floats)
+    {
+        if (floats > _splitScratch.Length)
+        {
+            // Grown, never shrunk: the longest batch so far sets the scratch size.
+            _splitScratch.Dispose();
+            _splitScratch = _accelerator.Allocate1D<float>(floats);
+        }
     }
 
     /// <summary>gate = silu(gate) · up over <paramref name="count"/> elements.</summary>

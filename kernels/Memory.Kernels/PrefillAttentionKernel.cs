@@ -11,6 +11,10 @@ namespace Memory.Kernels;
 /// most of its time in attention. Same cache layout, block table and sliding window as that kernel. Shared memory
 /// (dynamic, <see cref="SharedFloats"/>): the queries, one key tile (rows padded by one float against bank
 /// conflicts), one value tile, the tile's probabilities and the queries' output accumulators.
+/// A chunk late in a long context has few query tiles but many keys: with <see cref="AttentionShape.Splits"/> &gt; 1
+/// each (tile, head) is also split over key ranges of <see cref="AttentionShape.SplitKeys"/>, every split writes its
+/// unnormalised output, max and sum to the scratch in <see cref="PagedAttentionKernel.Merge"/>'s layout, and Merge
+/// combines them (a 256-token chunk after 16K cached tokens otherwise ran 224 groups, two per SM, for 16K keys each).
 /// </summary>
 public static class PrefillAttentionKernel
 {
@@ -36,8 +40,10 @@ public static class PrefillAttentionKernel
     public static int SharedFloats(int headDim) => Floats(headDim, KeyTile(headDim));
 
     /// <summary>
-    /// The kernel (explicitly grouped; grid = ⌈tokens / QueryTile⌉ · heads; group size a multiple of QueryTile whose
-    /// share per query, group / QueryTile, is a power of two no wider than a warp and divides the key tile).
+    /// The kernel (explicitly grouped; grid = ⌈tokens / QueryTile⌉ · heads · splits, split fastest; group size a multiple
+    /// of QueryTile whose share per query, group / QueryTile, is a power of two no wider than a warp and divides the key
+    /// tile). One split writes <paramref name="output"/>; several write <paramref name="scratch"/> (tokens · heads ·
+    /// splits rows of HeadDim, then their (max, sum) pairs), for <see cref="PagedAttentionKernel.Merge"/>.
     /// </summary>
     public static void Run(
         ArrayView<float> q,
@@ -47,6 +53,7 @@ public static class PrefillAttentionKernel
         ArrayView<int> tableOffsets,
         ArrayView<int> blockTable,
         ArrayView<float> output,
+        ArrayView<float> scratch,
         int tokens,
         AttentionShape shape)
     {
@@ -54,8 +61,10 @@ public static class PrefillAttentionKernel
         int headDim = shape.HeadDim;
         int kvDim = shape.KvHeads * headDim;
         int keyTile = KeyTile(headDim);
-        int tile = Grid.IdxX / heads;
-        int head = Grid.IdxX % heads;
+        int splits = shape.Splits;
+        int split = Grid.IdxX % splits;
+        int tile = Grid.IdxX / splits / heads;
+        int head = Grid.IdxX / splits % heads;
         int kvOffset = head / (heads / shape.KvHeads) * headDim;
         int t0 = tile * QueryTile;
         int queries = Math.Min(QueryTile, tokens - t0);
@@ -83,6 +92,13 @@ public static class PrefillAttentionKernel
         int tableOffset = tableOffsets[t0];
         int firstKey = shape.Window > 0 ? Math.Max(0, positions[t0] - shape.Window + 1) : 0;
         int lastKey = positions[t0 + queries - 1];
+        if (splits > 1)
+        {
+            // SplitKeys is a multiple of the key tile, so every split but the last walks whole tiles.
+            firstKey += split * shape.SplitKeys;
+            lastKey = Math.Min(lastKey, firstKey + shape.SplitKeys - 1);
+        }
+
         float m = float.NegativeInfinity;
         float l = 0f;
         for (int start = firstKey; start <= lastKey; start += keyTile)
@@ -162,13 +178,29 @@ public static class PrefillAttentionKernel
             }
         }
 
-        if (active)
+        if (active && splits == 1)
         {
             float inverse = 1f / l;
             int target = (((t0 + query) * heads) + head) * headDim;
             for (int d = sub; d < headDim; d += perQuery)
             {
                 output[target + d] = os[(query * headDim) + d] * inverse;
+            }
+        }
+        else if (active)
+        {
+            // A query that saw no key of this split (its keys all lie before the range) leaves max −∞: Merge skips it.
+            int row = ((((t0 + query) * heads) + head) * splits) + split;
+            for (int d = sub; d < headDim; d += perQuery)
+            {
+                scratch[(row * headDim) + d] = os[(query * headDim) + d];
+            }
+
+            if (sub == 0)
+            {
+                int stats = (tokens * heads * splits * headDim) + (2 * row);
+                scratch[stats] = m;
+                scratch[stats + 1] = l;
             }
         }
     }

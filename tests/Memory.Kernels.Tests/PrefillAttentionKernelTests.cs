@@ -7,14 +7,19 @@ namespace Memory.Kernels.Tests;
 public sealed class PrefillAttentionKernelTests(CpuAcceleratorFixture fixture)
 {
     [Theory]
-    [InlineData(4, 2, 16, 16, 0)]
-    [InlineData(4, 2, 16, 16, 37)]
-    [InlineData(2, 1, 64, 16, 0)]
-    [InlineData(3, 3, 24, 8, 20)]
-    public void A_chunk_of_one_sequence_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize, int window)
+    [InlineData(4, 2, 16, 16, 0, 140, 45)]
+    [InlineData(4, 2, 16, 16, 37, 140, 45)]
+    [InlineData(2, 1, 64, 16, 0, 140, 45)]
+    [InlineData(3, 3, 24, 8, 20, 140, 45)]
+    [InlineData(4, 2, 16, 16, 0, 60, 45)]
+    [InlineData(4, 2, 16, 16, 0, 600, 45)]
+    [InlineData(4, 2, 16, 16, 100, 600, 20)]
+    [InlineData(2, 1, 64, 16, 0, 700, 33)]
+    [InlineData(2, 2, 16, 16, 0, 650, 1)]
+    public void A_chunk_of_one_sequence_matches_causal_attention_over_contiguous_keys(int heads, int kvHeads, int headDim, int blockSize, int window, int length, int chunk)
     {
-        // 140 positions cached, the last 45 are this chunk: three query tiles, the last one partial.
-        const int length = 140, chunk = 45;
+        // The last `chunk` of `length` cached positions are this chunk: query tiles of 16, the last one partial. The
+        // longer contexts are split over key ranges (several splits per tile and head, merged afterwards).
         int kvDim = kvHeads * headDim;
         var random = new Random((heads * 1000) + headDim + window);
         var keys = RoundToHalf(TestData.Floats(random, length * kvDim));

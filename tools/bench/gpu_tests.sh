@@ -14,6 +14,6 @@ run() {
 }
 run Memory.Kernels.Tests tests-kernels.log
 # The decoder's tests; the chat-template tests never touch the accelerator.
-run Memory.Inference.Tests tests-inference.log -class Memory.Inference.Tests.ReferenceMatchTests -class Memory.Inference.Tests.KvBlockAccessTests \
+run Memory.Inference.Tests tests-inference.log -class Memory.Inference.Tests.ReferenceMatchTests -class Memory.Inference.Tests.KvBlockAccessTests -class Memory.Inference.Tests.PagedKvCacheTransferTests \
   -class Memory.Inference.Tests.DemoModelTests -class Memory.Inference.Tests.GenerationSchedulerTests
 exit $status

@@ -1,5 +1,7 @@
 """Summarises an `ncu --csv --page raw --metrics gpu__time_duration.sum` log: launches and total/mean time per
-kernel and launch shape (grid x block), largest first."""
+kernel and launch shape (grid x block), largest first; then the same for one decode step alone. A step's launches
+repeat, and the run ends with a step: its length is the distance between the last two launches of the final
+launch's shape, and the last four steps are averaged (prefill and warm-up left out)."""
 import csv
 import io
 import sys
@@ -14,18 +16,33 @@ def main(path: str) -> None:
         sys.exit("no CSV table in the ncu log")
     rows = list(csv.DictReader(io.StringIO(text[start:])))
     rows = [r for r in rows if r.get("gpu__time_duration.sum", "").replace(".", "", 1).replace(",", "").isdigit()]
+    summarise(rows, "all launches")
+    last = signature(rows[-1])
+    previous = [i for i, r in enumerate(rows[:-1]) if signature(r) == last]
+    if previous:
+        period = len(rows) - 1 - previous[-1]
+        steps = min(4, len(rows) // period)
+        print()
+        summarise(rows[-steps * period:], f"one decode step ({period} launches, mean of the last {steps})", steps)
+
+
+def signature(r: dict) -> tuple:
+    return (r.get("Kernel Name", "?")[:60], r.get("Grid Size", "?"), r.get("Block Size", "?"))
+
+
+def summarise(rows: list, title: str, steps: int = 1) -> None:
     unit = "ns"
     total = defaultdict(float)
     count = defaultdict(int)
     for r in rows:
-        key = (r.get("Kernel Name", "?")[:60], r.get("Grid Size", "?"), r.get("Block Size", "?"))
+        key = signature(r)
         total[key] += float(r["gpu__time_duration.sum"].replace(",", ""))
         count[key] += 1
     grand = sum(total.values())
-    print(f"{len(rows)} launches, {grand / 1e6:.3f} ms of kernel time ({unit} per launch below)")
+    print(f"{title}: {len(rows) // steps} launches, {grand / steps / 1e6:.3f} ms of kernel time ({unit} per launch below)")
     for key, t in sorted(total.items(), key=lambda kv: -kv[1])[:40]:
         name, grid, block = key
-        print(f"{t / 1e6:9.3f} ms {100 * t / grand:5.1f}%  {count[key]:6d} x {t / count[key]:9.0f}  {name}  grid {grid} block {block}")
+        print(f"{t / steps / 1e6:9.3f} ms {100 * t / grand:5.1f}%  {count[key] // steps:6d} x {t / count[key]:9.0f}  {name}  grid {grid} block {block}")
 
 
 if __name__ == "__main__":
