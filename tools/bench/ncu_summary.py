@@ -1,7 +1,7 @@
 """Summarises an `ncu --csv --page raw --metrics gpu__time_duration.sum` log: launches and total/mean time per
 kernel and launch shape (grid x block), largest first; then the same for one decode step alone. A step's launches
-repeat, and the run ends with a step: its length is the distance between the last two launches of the final
-launch's shape, and the last four steps are averaged (prefill and warm-up left out)."""
+repeat and the run ends with steps: a step is the shortest period of the last launches' shapes, and the last four
+steps are averaged (prefill and warm-up left out)."""
 import csv
 import io
 import sys
@@ -17,13 +17,20 @@ def main(path: str) -> None:
     rows = list(csv.DictReader(io.StringIO(text[start:])))
     rows = [r for r in rows if r.get("gpu__time_duration.sum", "").replace(".", "", 1).replace(",", "").isdigit()]
     summarise(rows, "all launches")
-    last = signature(rows[-1])
-    previous = [i for i, r in enumerate(rows[:-1]) if signature(r) == last]
-    if previous:
-        period = len(rows) - 1 - previous[-1]
+    period = step_length([signature(r) for r in rows])
+    if period:
         steps = min(4, len(rows) // period)
         print()
         summarise(rows[-steps * period:], f"one decode step ({period} launches, mean of the last {steps})", steps)
+
+
+def step_length(shapes: list) -> int | None:
+    """The shortest period with which the run's last launches repeat (over at least three periods): a decode step."""
+    n = len(shapes)
+    for p in range(2, n // 3 + 1):
+        if all(shapes[n - 1 - i] == shapes[n - 1 - i - p] for i in range(2 * p)):
+            return p
+    return None
 
 
 def signature(r: dict) -> tuple:
