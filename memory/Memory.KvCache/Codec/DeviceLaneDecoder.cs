@@ -19,19 +19,14 @@ internal sealed class DeviceLaneDecoder
     private const long MaxElementsPerLaunch = 1L << 28;
 
     private readonly KvCodecKernels _kernels;
-    private readonly MemoryBuffer1D<ushort, Stride1D.Dense> _frequencies;
-    private readonly MemoryBuffer1D<ushort, Stride1D.Dense> _starts;
-    private readonly MemoryBuffer1D<byte, Stride1D.Dense> _slotTokens;
-    private readonly MemoryBuffer1D<byte, Stride1D.Dense> _classTable;
+    private MemoryBuffer1D<ushort, Stride1D.Dense>? _frequencies;
+    private MemoryBuffer1D<ushort, Stride1D.Dense>? _starts;
+    private MemoryBuffer1D<byte, Stride1D.Dense>? _slotTokens;
+    private MemoryBuffer1D<byte, Stride1D.Dense>? _classTable;
 
     public DeviceLaneDecoder(KvCodecKernels kernels)
     {
         _kernels = kernels;
-        var accelerator = kernels.Accelerator;
-        _frequencies = accelerator.Allocate1D(ResidualModels.Frequencies);
-        _starts = accelerator.Allocate1D(ResidualModels.Starts);
-        _slotTokens = accelerator.Allocate1D(ResidualModels.SlotTokens);
-        _classTable = accelerator.Allocate1D(ResidualModels.ClassTable);
     }
 
     /// <summary>
@@ -41,6 +36,12 @@ internal sealed class DeviceLaneDecoder
     /// </summary>
     public void Decode(IReadOnlyList<byte[]> data, IReadOnlyList<KvBitstreamHeader> headers, IReadOnlyList<int> items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results)
     {
+        // Uploaded on first use, here rather than in the constructor: only now is the accelerator bound to this thread.
+        var accelerator = _kernels.Accelerator;
+        _frequencies ??= accelerator.Allocate1D(ResidualModels.Frequencies);
+        _starts ??= accelerator.Allocate1D(ResidualModels.Starts);
+        _slotTokens ??= accelerator.Allocate1D(ResidualModels.SlotTokens);
+        _classTable ??= accelerator.Allocate1D(ResidualModels.ClassTable);
         int first = 0;
         while (first < items.Count)
         {
@@ -108,12 +109,12 @@ internal sealed class DeviceLaneDecoder
             }
         }
 
-        using var laneBuffer = accelerator.Allocate1D(CollectionsMarshal.AsSpan(lanes).ToArray());
+        using var laneBuffer = accelerator.Allocate1D(lanes.ToArray());
         using var status = accelerator.Allocate1D<int>(lanes.Count);
         using var grid = accelerator.Allocate1D<short>(elements);
         using var stepBuffer = accelerator.Allocate1D(steps);
         using var output = accelerator.Allocate1D<ushort>(elements);
-        _kernels.DecodeLanes(input.View, laneBuffer.View, _frequencies.View, _starts.View, _slotTokens.View, _classTable.View, grid.View, status.View);
+        _kernels.DecodeLanes(input.View, laneBuffer.View, _frequencies!.View, _starts!.View, _slotTokens!.View, _classTable!.View, grid.View, status.View);
 
         // Dequantise runs of items of one shape together; a failed lane's garbage is never copied out.
         int run = 0;
