@@ -10,12 +10,15 @@ namespace Memory.KvCache.Codec;
 /// Encodes and decodes KV blocks. One independent section per (block, layer, keys|values), coded in parallel on the
 /// CPU. Quantised presets: one uniform grid per section (<see cref="PlaneQuantizer.Step"/>), grid values from
 /// <see cref="KvQuantizeKernel"/> on a GPU accelerator (a batch of equal-shape blocks shares each launch) or from its
-/// host twin when the accelerator is ILGPU's CPU accelerator, then <see cref="QuantizedPlaneCoder"/>. Lossless:
-/// <see cref="LosslessPlaneCoder"/>. Thread-safe: device work is serialised, CPU coding runs in parallel.
+/// host twin when the accelerator is ILGPU's CPU accelerator, then <see cref="QuantizedPlaneCoder"/>. Decoding a quantised
+/// batch on a GPU accelerator runs there too: every lane of every section in one <see cref="RansLaneDecodeKernel"/>
+/// launch (<see cref="DeviceLaneDecoder"/>). Lossless: <see cref="LosslessPlaneCoder"/>, on the CPU. Thread-safe:
+/// device work is serialised, CPU coding runs in parallel.
 /// </summary>
 public sealed class KvBlockCodec
 {
     private readonly KvCodecKernels? _kernels;
+    private readonly DeviceLaneDecoder? _laneDecoder;
     private readonly Lock _device = new();
 
     /// <summary>A codec on <paramref name="accelerator"/>; on a CPU accelerator quantisation runs on the host.</summary>
@@ -30,6 +33,7 @@ public sealed class KvBlockCodec
         ArgumentNullException.ThrowIfNull(accelerator);
         Accelerator = accelerator;
         _kernels = quantizeOnAccelerator ? new KvCodecKernels(accelerator) : null;
+        _laneDecoder = _kernels is null ? null : new DeviceLaneDecoder(_kernels);
     }
 
     public Accelerator Accelerator { get; }
@@ -106,11 +110,12 @@ public sealed class KvBlockCodec
         ArgumentNullException.ThrowIfNull(items);
         var headers = new KvBitstreamHeader[items.Count];
         var results = new KvTensors[items.Count];
+        var itemSections = new (int Start, int Length)[items.Count][];
         var jobs = new List<(int Item, int Layer, bool Keys, int Start, int Length)>();
         for (int i = 0; i < items.Count; i++)
         {
             headers[i] = KvBitstreamHeader.Read(items[i], out int bodyStart);
-            var sections = ReadSections(items[i], headers[i], bodyStart);
+            var sections = itemSections[i] = ReadSections(items[i], headers[i], bodyStart);
             for (int s = 0; s < sections.Length; s++)
             {
                 jobs.Add((i, s / 2, s % 2 == 0, sections[s].Start, sections[s].Length));
@@ -148,7 +153,7 @@ public sealed class KvBlockCodec
         }
         else
         {
-            DecodeOnDevice(items, headers, jobs, results);
+            DecodeOnDevice(items, headers, jobs, itemSections, results);
         }
 
         return results;
@@ -226,9 +231,9 @@ public sealed class KvBlockCodec
         }
     }
 
-    private void DecodeOnDevice(IReadOnlyList<byte[]> items, KvBitstreamHeader[] headers, List<(int Item, int Layer, bool Keys, int Start, int Length)> jobs, KvTensors[] results)
+    /// <summary>Lossless sections on the host in parallel; every quantised section's lanes in one device launch.</summary>
+    private void DecodeOnDevice(IReadOnlyList<byte[]> items, KvBitstreamHeader[] headers, List<(int Item, int Layer, bool Keys, int Start, int Length)> jobs, (int Start, int Length)[][] itemSections, KvTensors[] results)
     {
-        var kernels = _kernels!;
         var lossless = Enumerable.Range(0, jobs.Count).Where(j => !headers[jobs[j].Item].Quantized).ToArray();
         ParallelCoding.For(lossless.Length, n =>
         {
@@ -236,35 +241,11 @@ public sealed class KvBlockCodec
             LosslessPlaneCoder.Decode(items[i].AsSpan(start, length), headers[i].Tokens, headers[i].Channels, Plane(results[i], l, keys));
         });
 
-        foreach (var shape in Enumerable.Range(0, jobs.Count).Where(j => headers[jobs[j].Item].Quantized).GroupBy(j => (headers[jobs[j].Item].Tokens, headers[jobs[j].Item].Channels)))
+        var quantized = Enumerable.Range(0, items.Count).Where(i => headers[i].Quantized).ToArray();
+        lock (_device)
         {
-            var members = shape.ToArray();
-            int tokens = shape.Key.Tokens, channels = shape.Key.Channels;
-            int plane = tokens * channels;
-            int slices = members.Length;
-            var steps = new float[slices];
-            var q = new short[(long)slices * plane];
-            ParallelCoding.For(slices, s =>
-            {
-                var (i, _, _, start, length) = jobs[members[s]];
-                steps[s] = QuantizedPlaneCoder.Decode(items[i].AsSpan(start, length), tokens, channels, q.AsSpan(s * plane, plane));
-            });
-
-            lock (_device)
-            {
-                Accelerator.Bind();
-                using var grid = Accelerator.Allocate1D(q);
-                using var stepBuffer = Accelerator.Allocate1D(steps);
-                using var output = Accelerator.Allocate1D<ushort>(q.LongLength);
-                kernels.Dequantize(grid.View, stepBuffer.View, output.View, slices, tokens, channels);
-                kernels.Synchronize();
-                // Each plane straight into its result: no batch-sized host buffer and second copy.
-                for (int s = 0; s < slices; s++)
-                {
-                    var (i, l, keys, _, _) = jobs[members[s]];
-                    output.View.SubView((long)s * plane, plane).CopyToCPU(ref MemoryMarshal.GetReference(Plane(results[i], l, keys)), plane);
-                }
-            }
+            Accelerator.Bind();
+            _laneDecoder!.Decode(items, headers, quantized, itemSections, results);
         }
     }
 

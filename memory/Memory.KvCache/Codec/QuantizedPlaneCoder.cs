@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Memory.Kernels;
 
 namespace Memory.KvCache.Codec;
 
@@ -18,13 +19,13 @@ namespace Memory.KvCache.Codec;
 internal static class QuantizedPlaneCoder
 {
     public const byte Kind = 1;
-    public const int MaxMagnitude = Kernels.KvQuantizeKernel.MaxMagnitude;
+    public const int MaxMagnitude = KvQuantizeKernel.MaxMagnitude;
     public const int MaxLanes = 16;
     private const int SymbolsPerLane = 4096;
 
-    private const byte PredictZero = 0;
-    private const byte PredictPrevious = 1;
-    private const byte PredictMean = 2;
+    private const byte PredictZero = KvGridPredictor.PredictZero;
+    private const byte PredictPrevious = KvGridPredictor.PredictPrevious;
+    private const byte PredictMean = KvGridPredictor.PredictMean;
 
     /// <summary>Codes <paramref name="q"/> ([tokens, channels], every |q| ≤ <see cref="MaxMagnitude"/>) with its grid step.</summary>
     public static byte[] Encode(ReadOnlySpan<short> q, int tokens, int channels, ushort stepBits)
@@ -66,6 +67,25 @@ internal static class QuantizedPlaneCoder
     /// <summary>Decodes a section into <paramref name="q"/> ([tokens, channels]) and returns its grid step.</summary>
     public static float Decode(ReadOnlySpan<byte> section, int tokens, int channels, Span<short> q)
     {
+        var layout = Parse(section, channels);
+        var packed = section.Slice(layout.Predictors, (channels + 3) / 4);
+        var modes = new byte[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            modes[c] = (byte)((packed[c / 4] >> (2 * (c % 4))) & 3);
+        }
+
+        for (int lane = 0; lane < layout.Lanes; lane++)
+        {
+            DecodeLane(section.Slice(layout.LaneStarts[lane], layout.LaneLengths[lane]), modes, tokens, channels, lane, layout.Lanes, layout.FirstEstimate, layout.Estimate, q);
+        }
+
+        return layout.Step;
+    }
+
+    /// <summary>Checks and parses everything in front of a section's lane streams (host and device decoders share it).</summary>
+    public static QuantizedSectionLayout Parse(ReadOnlySpan<byte> section, int channels)
+    {
         var reader = new BitstreamReader(section);
         if (reader.U8("section kind") != Kind)
         {
@@ -84,14 +104,14 @@ internal static class QuantizedPlaneCoder
             throw new KvCodecException(KvCodecError.Malformed, $"{lanes} lanes for {channels} channels");
         }
 
+        int predictors = reader.Position;
         var packed = reader.Take((channels + 3) / 4, "predictors");
-        var modes = new byte[channels];
         for (int c = 0; c < channels; c++)
         {
-            modes[c] = (byte)((packed[c / 4] >> (2 * (c % 4))) & 3);
-            if (modes[c] > PredictMean)
+            int mode = (packed[c / 4] >> (2 * (c % 4))) & 3;
+            if (mode > PredictMean)
             {
-                throw new KvCodecException(KvCodecError.Malformed, $"predictor {modes[c]} of channel {c} is unknown");
+                throw new KvCodecException(KvCodecError.Malformed, $"predictor {mode} of channel {c} is unknown");
             }
         }
 
@@ -102,7 +122,7 @@ internal static class QuantizedPlaneCoder
 
         int firstEstimate = reader.U16("first-token estimate");
         int estimate = reader.U16("estimate");
-        Span<int> lengths = stackalloc int[lanes];
+        var lengths = new int[lanes];
         long total = 0;
         for (int lane = 0; lane < lanes; lane++)
         {
@@ -115,32 +135,28 @@ internal static class QuantizedPlaneCoder
             throw new KvCodecException(total > reader.Remaining ? KvCodecError.Truncated : KvCodecError.Malformed, $"lanes of {total} bytes in a section with {reader.Remaining} left");
         }
 
+        var starts = new int[lanes];
+        int position = reader.Position;
         for (int lane = 0; lane < lanes; lane++)
         {
-            DecodeLane(reader.Take(lengths[lane], "lane"), modes, tokens, channels, lane, lanes, firstEstimate, estimate, q);
+            starts[lane] = position;
+            position += lengths[lane];
         }
 
-        return step;
+        return new QuantizedSectionLayout(step, lanes, predictors, firstEstimate, estimate, starts, lengths);
     }
 
     /// <summary>Lanes for a plane: enough symbols in each that its 4-byte final state and length stay negligible.</summary>
     public static int LaneCount(int tokens, int channels) => Math.Clamp(tokens * channels / SymbolsPerLane, 1, Math.Min(MaxLanes, channels));
 
-    /// <summary>The running mean after <paramref name="t"/> earlier values (fixed point, 8 fraction bits) takes in <paramref name="value"/>.</summary>
-    private static int UpdateMean(int mean, int value, int t) => t == 0 ? value << 8 : mean + (((value << 8) - mean) >> MeanShift(t));
+    private static int UpdateMean(int mean, int value, int t) => KvGridPredictor.UpdateMean(mean, value, t);
 
-    /// <summary>Weight 1/2, 1/4, 1/4, then 1/8 for each new value: the plain mean at first, then a moving average.</summary>
-    private static int MeanShift(int t) => t switch { 1 => 1, 2 or 3 => 2, _ => 3 };
+    private static int MeanShift(int t) => KvGridPredictor.MeanShift(t);
 
-    private static int MeanPrediction(int mean) => (mean + 128) >> 8;
+    private static int MeanPrediction(int mean) => KvGridPredictor.MeanPrediction(mean);
 
-    /// <summary>The value a channel's predictor expects at token <paramref name="t"/>: one definition for encoder and decoder.</summary>
-    private static int Prediction(byte mode, int t, int previous, int mean) => t == 0 ? 0 : mode switch
-    {
-        PredictPrevious => previous,
-        PredictMean => MeanPrediction(mean),
-        _ => 0,
-    };
+    /// <summary>The value a channel's predictor expects at token <paramref name="t"/>: one definition for encoder, decoder and the device decoder.</summary>
+    private static int Prediction(byte mode, int t, int previous, int mean) => KvGridPredictor.Prediction(mode, t, previous, mean);
 
     /// <summary>Per channel the predictor with the smallest sum of |residual|; the initial estimates from those sums.</summary>
     private static byte[] ChoosePredictors(ReadOnlySpan<short> q, int tokens, int channels, out int firstEstimate, out int estimate)

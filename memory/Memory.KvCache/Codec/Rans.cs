@@ -10,9 +10,10 @@ namespace Memory.KvCache.Codec;
 /// </summary>
 internal static class Rans
 {
-    public const int ScaleBits = 12;
+    // Shared with the device decoder (RansLaneDecodeKernel), which must renormalise exactly as this one does.
+    public const int ScaleBits = Memory.Kernels.RansLaneDecodeKernel.ScaleBits;
     public const int Total = 1 << ScaleBits;
-    public const uint LowerBound = 1u << 23;
+    public const uint LowerBound = Memory.Kernels.RansLaneDecodeKernel.LowerBound;
     public const uint SlotMask = Total - 1;
 
     /// <summary>A symbol's encoder constants: renormalisation bound, reciprocal of its frequency, bias.</summary>

@@ -1,3 +1,5 @@
+using Memory.Kernels;
+
 namespace Memory.KvCache.Codec;
 
 /// <summary>
@@ -13,13 +15,14 @@ internal static class ResidualModels
 {
     public const int ScaleBits = Rans.ScaleBits;
     public const int Total = 1 << ScaleBits;
-    public const int DirectTokens = 16;
-    public const int MaxBits = 16;
-    public const int Tokens = DirectTokens + (MaxBits - 4);
+    // The device decoder (RansLaneDecodeKernel) reads the same tables, so the token layout is defined once, there.
+    public const int DirectTokens = RansLaneDecodeKernel.DirectTokens;
+    public const int MaxBits = RansLaneDecodeKernel.MaxBits;
+    public const int Tokens = RansLaneDecodeKernel.Tokens;
     public const int Classes = 32;
 
     /// <summary>Estimates are 16 × mean |s|, an exponential moving average with weight 2^-<see cref="EstimateShift"/>.</summary>
-    public const int EstimateShift = 3;
+    public const int EstimateShift = KvGridPredictor.EstimateShift;
     public const int EstimateCap = (1 << 16) - 1;
     private const int ClassesPerOctave = 3;
 
@@ -106,7 +109,7 @@ internal static class ResidualModels
     public static int ClassOf(int estimate) => ClassTable[Math.Clamp(estimate, 0, EstimateCap)];
 
     /// <summary>The estimate after coding a residual of magnitude <paramref name="magnitude"/>.</summary>
-    public static int Update(int estimate, int magnitude) => estimate + (((Math.Min(magnitude, 4095) << 4) - estimate) >> EstimateShift);
+    public static int Update(int estimate, int magnitude) => KvGridPredictor.UpdateEstimate(estimate, magnitude);
 
     /// <summary>The token of a bit length 5..16.</summary>
     public static int TokenOfBits(int bits) => DirectTokens + bits - 5;

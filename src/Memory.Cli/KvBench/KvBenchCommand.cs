@@ -30,11 +30,12 @@ internal static class KvBenchCommand
         var dropCache = new Option<bool>("--drop-page-cache") { Description = "Drop Linux's page cache before each disk read (root only)." };
         var presets = new Option<string?>("--presets") { Description = "Extra quantised levels to measure, 'NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST;…' (relative steps of the first and last layer)." };
         var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
+        var codecBatch = new Option<int>("--codec-batch-mb") { Description = "fp16 MiB of KV per timed codec call (the windows' blocks, repeated); throughput of one large batch.", DefaultValueFactory = _ => (int)(KvCodecBenchmark.DefaultThroughputBytes >> 20) };
         var codecAccelerator = new Option<AcceleratorPreference?>("--codec-accelerator") { Description = "Accelerator of the codec's quantise kernels (default: --accelerator; Cpu quantises on the host)." };
 
         var command = new Command("kv", "KV codec size, quality and speed; time to first token from each tier.")
         {
-            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, presets, accelerator, codecAccelerator,
+            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, presets, accelerator, codecAccelerator, codecBatch,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -98,9 +99,11 @@ internal static class KvBenchCommand
                 : new Progress<string>(stage => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,7:0.0} s] {stage}"));
             KvPerplexityRun? run = null;
             List<KvLevelResult> results = [];
+            KvCodecThroughputBatch? throughputBatch = null;
             if (windowCount > 0)
             {
-                (run, results) = new KvCodecBenchmark(decoder, codecDevice.Codec, ParsePresets(parse.GetValue(presets))).Run(tokens, Path.GetFileName(textPath!), windowCount, windowTokens, progress, ct);
+                var benchmark = new KvCodecBenchmark(decoder, codecDevice.Codec, ParsePresets(parse.GetValue(presets)), (long)Math.Max(1, parse.GetValue(codecBatch)) << 20);
+                (run, results, throughputBatch) = benchmark.Run(tokens, Path.GetFileName(textPath!), windowCount, windowTokens, progress, ct);
             }
 
             KvTtftResult? ttftResult = null;
@@ -129,7 +132,8 @@ internal static class KvBenchCommand
                 decoder.Config.KvDim,
                 run,
                 results,
-                ttftResult);
+                ttftResult,
+                throughputBatch);
             if (!parse.GetValue(json))
             {
                 WriteTables(report);
@@ -154,6 +158,11 @@ internal static class KvBenchCommand
         {
             AnsiConsole.MarkupLineInterpolated($"exact perplexity {perplexity.ExactPerplexity} over {perplexity.ScoredTokens} tokens");
         }
+        if (report.CodecThroughputBatch is { } batch)
+        {
+            AnsiConsole.MarkupLineInterpolated($"codec GB/s: one call over {batch.Blocks} blocks ({batch.DistinctBlocks} distinct, {batch.Fp16Bytes >> 20} MiB fp16), fastest of {batch.TimedCalls}");
+        }
+
         if (report.TimeToFirstToken is { } t)
         {
             string disk = string.Join(", ", t.Disk.Select(d => $"disk {d.Level} {d.Ms} ms ({d.Speedup}×)"));

@@ -9,7 +9,11 @@ internal sealed record KvBenchReport(
     int KvDim,
     KvPerplexityRun? Perplexity,
     IReadOnlyList<KvLevelResult> Levels,
-    KvTtftResult? TimeToFirstToken);
+    KvTtftResult? TimeToFirstToken,
+    KvCodecThroughputBatch? CodecThroughputBatch);
+
+/// <summary>The batch the levels' EncodeGBps and DecodeGBps were timed on (fp16 bytes of keys and values over seconds).</summary>
+internal sealed record KvCodecThroughputBatch(int Blocks, int DistinctBlocks, long Fp16Bytes, int TimedCalls, string Timing);
 
 /// <summary>Perplexity on held-out text: exact KV for the whole window, against KV of the window's first half passed through a codec level.</summary>
 internal sealed record KvPerplexityRun(string Text, int Windows, int WindowTokens, int ContextTokens, int ScoredTokens, double ExactPerplexity);
