@@ -25,7 +25,7 @@ if [ ! -f "$runner/xunit.console.dll" ]; then
 fi
 rm -rf .gpu/tests; mkdir -p .gpu/tests
 cp -r "$runner" .gpu/tests/xunit
-for project in Memory.Kernels.Tests Memory.Inference.Tests; do
+for project in Memory.Kernels.Tests Memory.Inference.Tests Memory.KvCache.Tests; do
   dotnet build "tests/$project" -c Release --nologo -v q
   cp -r "tests/$project/bin/Release/net10.0" ".gpu/tests/$project"
 done
