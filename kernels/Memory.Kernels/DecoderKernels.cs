@@ -46,7 +46,11 @@ public sealed class DecoderKernels : IDisposable
     /// longer grows with the context while there are SMs to spread the splits over. Tests make it small to check the
     /// split path on short contexts.
     /// </param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null)
+    /// <param name="gemvGroupsPerMultiprocessor">
+    /// Most groups per multiprocessor of the single-token product when its rows are many (more rows each beyond that);
+    /// by default <see cref="DefaultGemvGroupsPerMultiprocessor"/>. A tuning knob for benchmarks.
+    /// </param>
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvGroupsPerMultiprocessor = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
@@ -55,6 +59,8 @@ public sealed class DecoderKernels : IDisposable
         AttentionGroupSize = ChooseGroupSize(accelerator, 128);
         AttentionSplitKeys = attentionSplitKeys ?? AttentionGroupSize;
         ArgumentOutOfRangeException.ThrowIfLessThan(AttentionSplitKeys, 1, nameof(attentionSplitKeys));
+        GemvGroupsPerMultiprocessor = gemvGroupsPerMultiprocessor ?? DefaultGemvGroupsPerMultiprocessor;
+        ArgumentOutOfRangeException.ThrowIfLessThan(GemvGroupsPerMultiprocessor, 1, nameof(gemvGroupsPerMultiprocessor));
         _noWeights = accelerator.Allocate1D<ushort>(1);
         _noRows = accelerator.Allocate1D<int>(1);
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
@@ -89,6 +95,12 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>Group size of <see cref="PrefillAttentionKernel"/> (a power of two, 8 threads per query on a GPU).</summary>
     public int PrefillGroupSize { get; }
+
+    /// <summary>Default of <see cref="GemvGroupsPerMultiprocessor"/>.</summary>
+    public const int DefaultGemvGroupsPerMultiprocessor = 16;
+
+    /// <summary>Most groups per multiprocessor of the single-token product over many rows.</summary>
+    public int GemvGroupsPerMultiprocessor { get; }
 
     /// <summary>Group size of the single-token product (<see cref="GemvKernel"/>).</summary>
     public int GemvGroupSize { get; }
@@ -365,7 +377,7 @@ public sealed class DecoderKernels : IDisposable
         int warps = GemvGroupSize / _accelerator.WarpSize;
         int wave = 8 * _accelerator.NumMultiprocessors;
         bool split = pairs / warps < wave;
-        int groups = split ? Math.Min(pairs, 65535) : Math.Min((pairs + warps - 1) / warps, 2 * wave);
+        int groups = split ? Math.Min(pairs, 65535) : Math.Min((pairs + warps - 1) / warps, GemvGroupsPerMultiprocessor * _accelerator.NumMultiprocessors);
         _gemv(new KernelConfig(new Index1D(Math.Max(1, groups)), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<float>(shape.K)), x, weight, bias, gain, y, shape with { SplitK = split ? 1 : 0 });
     }
 

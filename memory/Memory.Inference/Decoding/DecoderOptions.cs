@@ -28,6 +28,17 @@ public sealed class DecoderOptions
     [Range(1, 4096)]
     public int MaxSequences { get; set; } = 64;
 
+    /// <summary>
+    /// Tuning: most groups per multiprocessor of the single-token product over many rows (null: the kernels' default,
+    /// chosen by `memory bench decode`; see docs/benchmarks.md).
+    /// </summary>
+    [Range(1, 64)]
+    public int? GemvGroupsPerMultiprocessor { get; set; }
+
+    /// <summary>Tuning: keys per group of the split decode attention (null: one attention group's width, 128 on a GPU).</summary>
+    [Range(1, 65536)]
+    public int? AttentionSplitKeys { get; set; }
+
     /// <summary>Throws with every problem named when the options cannot work.</summary>
     public void Validate()
     {
