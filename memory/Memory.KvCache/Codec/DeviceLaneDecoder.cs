@@ -9,7 +9,7 @@ namespace Memory.KvCache.Codec;
 /// Decodes the quantised sections of a batch on an accelerator: the host parses every section's front (cheap), the
 /// batch's bytes go to the device once, <see cref="RansLaneDecodeKernel"/> decodes every lane of every section in one
 /// launch, <see cref="KvDequantizeKernel"/> turns the grid values into fp16 there, and each block's keys and values
-/// come back with one copy each. Bit-exact with <see cref="QuantizedPlaneCoder.Decode"/>; a lane that fails raises
+/// come back in one copy (device buffers and page-locked host staging reused across batches). Bit-exact with <see cref="QuantizedPlaneCoder.Decode"/>; a lane that fails raises
 /// the same <see cref="KvCodecException"/> kinds the host decoder does. The residual tables are uploaded once.
 /// Not thread-safe: the codec serialises device work.
 /// </summary>
@@ -23,10 +23,23 @@ internal sealed class DeviceLaneDecoder
     private MemoryBuffer1D<ushort, Stride1D.Dense>? _starts;
     private MemoryBuffer1D<byte, Stride1D.Dense>? _slotTokens;
     private MemoryBuffer1D<byte, Stride1D.Dense>? _classTable;
+    private readonly DeviceStaging<byte> _input;
+    private readonly DeviceStaging<RansLane> _lanes;
+    private readonly DeviceStaging<int> _status;
+    private readonly DeviceStaging<short> _grid;
+    private readonly DeviceStaging<float> _steps;
+    private readonly DeviceStaging<ushort> _output;
 
     public DeviceLaneDecoder(KvCodecKernels kernels)
     {
         _kernels = kernels;
+        var accelerator = kernels.Accelerator;
+        _input = new DeviceStaging<byte>(accelerator);
+        _lanes = new DeviceStaging<RansLane>(accelerator);
+        _status = new DeviceStaging<int>(accelerator);
+        _grid = new DeviceStaging<short>(accelerator);
+        _steps = new DeviceStaging<float>(accelerator);
+        _output = new DeviceStaging<ushort>(accelerator);
     }
 
     /// <summary>
@@ -98,23 +111,19 @@ internal sealed class DeviceLaneDecoder
             }
         }
 
-        var accelerator = _kernels.Accelerator;
-        using var input = accelerator.Allocate1D<byte>(Math.Max(1, bytes));
-        for (int n = 0; n < items.Length; n++)
-        {
-            var item = data[items[n]];
-            if (item.Length > 0)
-            {
-                input.View.SubView(itemBytes[n], item.Length).CopyFromCPU(ref MemoryMarshal.GetArrayDataReference(item), item.Length);
-            }
-        }
-
-        using var laneBuffer = accelerator.Allocate1D(lanes.ToArray());
-        using var status = accelerator.Allocate1D<int>(lanes.Count);
-        using var grid = accelerator.Allocate1D<short>(elements);
-        using var stepBuffer = accelerator.Allocate1D(steps);
-        using var output = accelerator.Allocate1D<ushort>(elements);
-        _kernels.DecodeLanes(input.View, laneBuffer.View, _frequencies!.View, _starts!.View, _slotTokens!.View, _classTable!.View, grid.View, status.View);
+        // The batch's bytes, lanes and grid steps go up in one copy each (page-locked staging, filled in parallel).
+        var inputHost = _input.Host(bytes);
+        Parallel.For(0, items.Length, n => data[items[n]].CopyTo(inputHost.AsSpan(checked((int)itemBytes[n]))));
+        var input = _input.Upload(bytes);
+        var laneArray = lanes.ToArray();
+        laneArray.CopyTo(_lanes.Host(laneArray.Length), 0);
+        var laneView = _lanes.Upload(laneArray.Length);
+        steps.CopyTo(_steps.Host(steps.Length), 0);
+        var stepView = _steps.Upload(steps.Length);
+        var status = _status.Device(lanes.Count);
+        var grid = _grid.Device(elements);
+        var output = _output.Device(elements);
+        _kernels.DecodeLanes(input, laneView, _frequencies!.View, _starts!.View, _slotTokens!.View, _classTable!.View, grid, status);
 
         // Dequantise runs of items of one shape together; a failed lane's garbage is never copied out.
         int run = 0;
@@ -125,13 +134,13 @@ internal sealed class DeviceLaneDecoder
                 var shape = headers[items[run]];
                 long first = itemElements[run], count = itemElements[n] - first;
                 int firstSlice = itemSlices[run], runSlices = itemSlices[n] - firstSlice;
-                _kernels.Dequantize(grid.View.SubView(first, count), stepBuffer.View.SubView(firstSlice, runSlices), output.View.SubView(first, count), runSlices, shape.Tokens, shape.Channels);
+                _kernels.Dequantize(grid.SubView(first, count), stepView.SubView(firstSlice, runSlices), output.SubView(first, count), runSlices, shape.Tokens, shape.Channels);
                 run = n;
             }
         }
 
-        var laneStatus = status.GetAsArray1D();
-        for (int l = 0; l < laneStatus.Length; l++)
+        var laneStatus = _status.Download(status);
+        for (int l = 0; l < lanes.Count; l++)
         {
             if (laneStatus[l] != (int)RansLaneStatus.Ok)
             {
@@ -140,13 +149,15 @@ internal sealed class DeviceLaneDecoder
             }
         }
 
-        for (int n = 0; n < items.Length; n++)
+        // One copy of every block's keys and values into page-locked memory, then into the results in parallel.
+        var decoded = _output.Download(output);
+        Parallel.For(0, items.Length, n =>
         {
             var result = results[items[n]];
-            long tensor = result.Elements;
-            output.View.SubView(itemElements[n], tensor).CopyToCPU(ref MemoryMarshal.GetArrayDataReference(result.Keys), tensor);
-            output.View.SubView(itemElements[n] + tensor, tensor).CopyToCPU(ref MemoryMarshal.GetArrayDataReference(result.Values), tensor);
-        }
+            int tensor = checked((int)result.Elements);
+            decoded.AsSpan(checked((int)itemElements[n]), tensor).CopyTo(result.Keys);
+            decoded.AsSpan(checked((int)(itemElements[n] + tensor)), tensor).CopyTo(result.Values);
+        });
     }
 
     private static bool SameShape(KvBitstreamHeader a, KvBitstreamHeader b) => a.Tokens == b.Tokens && a.Channels == b.Channels;

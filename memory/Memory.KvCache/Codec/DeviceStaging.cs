@@ -1,0 +1,69 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Memory.KvCache.Codec;
+
+/// <summary>
+/// A device buffer and a page-locked host array of one element type, grown on demand and never shrunk, so a batch
+/// costs one DMA copy each way instead of an allocation, a free and a pageable copy per block. Not thread-safe.
+/// </summary>
+internal sealed class DeviceStaging<T>(Accelerator accelerator)
+    where T : unmanaged
+{
+    private MemoryBuffer1D<T, Stride1D.Dense>? _device;
+    private T[] _host = [];
+    private PageLockScope<T>? _lock;
+
+    /// <summary>The host side, at least <paramref name="length"/> long (page-locked).</summary>
+    public T[] Host(long length)
+    {
+        if (_host.LongLength < length)
+        {
+            _lock?.Dispose();
+            _host = GC.AllocateUninitializedArray<T>(checked((int)Grow(_host.LongLength, length)), pinned: true);
+            _lock = accelerator.CreatePageLockFromPinned(_host);
+        }
+
+        return _host;
+    }
+
+    /// <summary>The device side, the first <paramref name="length"/> elements of it.</summary>
+    public ArrayView<T> Device(long length)
+    {
+        if (_device is null || _device.Length < length)
+        {
+            _device?.Dispose();
+            _device = accelerator.Allocate1D<T>(Grow(_device?.Length ?? 0, Math.Max(1, length)));
+        }
+
+        return ((ArrayView<T>)_device.View).SubView(0, length);
+    }
+
+    /// <summary>Host → device of the first <paramref name="length"/> elements (queued on the default stream).</summary>
+    public ArrayView<T> Upload(long length)
+    {
+        var view = Device(length);
+        if (length > 0)
+        {
+            view.CopyFromCPUUnsafeAsync(accelerator.DefaultStream, ref _host[0], length);
+        }
+
+        return view;
+    }
+
+    /// <summary>Device view → the host side (waits for it).</summary>
+    public T[] Download(ArrayView<T> source)
+    {
+        var host = Host(source.Length);
+        if (source.Length > 0)
+        {
+            source.CopyToCPUUnsafeAsync(accelerator.DefaultStream, ref host[0], source.Length);
+        }
+
+        accelerator.DefaultStream.Synchronize();
+        return host;
+    }
+
+    /// <summary>Doubling, so a slowly growing batch size reallocates a logarithmic number of times.</summary>
+    private static long Grow(long current, long needed) => Math.Max(needed, Math.Min(2 * current, int.MaxValue));
+}
