@@ -25,6 +25,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention64;
     private MemoryBuffer1D<float, Stride1D.Dense> _splitScratch;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int> _attentionPerThread;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _swiGlu;
@@ -78,6 +79,7 @@ public sealed class DecoderKernels : IDisposable
         _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
         _splitScratch = accelerator.Allocate1D<float>(1);
         _prefillAttention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>(PrefillAttentionKernel.Run);
+        _prefillAttention64 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>(PrefillAttention64Kernel.Run);
         _attentionPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float, int>(PagedAttentionKernel.RunPerThread);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SwiGluKernel.Run);
         _logSoftmax = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(LogSoftmaxKernel.Run);
@@ -270,7 +272,10 @@ public sealed class DecoderKernels : IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(window);
-        int keyTile = PrefillAttentionKernel.KeyTile(headDim);
+        // Head dimension 64 on a 32-lane warp: the register-tiled variant (same grid, splits and outputs).
+        bool registers = headDim == PrefillAttention64Kernel.HeadDim && _accelerator.WarpSize == 32
+            && _accelerator.MaxNumThreadsPerGroup >= PrefillAttention64Kernel.GroupSize;
+        int keyTile = registers ? PrefillAttention64Kernel.KeyTile : PrefillAttentionKernel.KeyTile(headDim);
         int tiles = (tokens + PrefillAttentionKernel.QueryTile - 1) / PrefillAttentionKernel.QueryTile;
         int keys = window > 0 && maxContext > window ? window + tokens : maxContext;
         // Split the keys when the (tile, head) groups alone would leave the multiprocessors idle: up to about 16 groups
@@ -282,16 +287,19 @@ public sealed class DecoderKernels : IDisposable
         int splitKeys = splits == 1 ? int.MaxValue : (((keys + splits - 1) / splits) + keyTile - 1) / keyTile * keyTile;
         var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim), splitKeys, splits, window);
         long groups = (long)tiles * heads * splits;
-        var config = new KernelConfig(new Index1D((int)groups), new Index1D(PrefillGroupSize), SharedMemoryConfig.RequestDynamic<float>(PrefillAttentionKernel.SharedFloats(headDim)));
+        var config = registers
+            ? new KernelConfig(new Index1D((int)groups), new Index1D(PrefillAttention64Kernel.GroupSize), SharedMemoryConfig.RequestDynamic<float>(PrefillAttention64Kernel.SharedFloats))
+            : new KernelConfig(new Index1D((int)groups), new Index1D(PrefillGroupSize), SharedMemoryConfig.RequestDynamic<float>(PrefillAttentionKernel.SharedFloats(headDim)));
+        var kernel = registers ? _prefillAttention64 : _prefillAttention;
         if (splits == 1)
         {
-            _prefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
+            kernel(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
             return;
         }
 
         long rows = (long)tokens * heads * splits;
         EnsureSplitScratch(rows * (headDim + 2));
-        _prefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
+        kernel(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
         _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
     }
 

@@ -1,0 +1,50 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using Memory.Kernels;
+
+namespace Memory.Kernels.Tests;
+
+/// <summary>
+/// The register-tiled prefill attention (<see cref="PrefillAttention64Kernel"/>), which needs 32-lane warps: on a CPU
+/// accelerator shaped like a GPU (warps of 32, groups of 128 — slow, so the cases are small) or on CUDA when
+/// MEMORY_TEST_ACCELERATOR=cuda.
+/// </summary>
+public sealed class PrefillAttention64KernelTests : IDisposable
+{
+    private readonly Context _context;
+    private readonly Accelerator _accelerator;
+    private readonly DecoderKernels _kernels;
+
+    public PrefillAttention64KernelTests()
+    {
+        if (string.Equals(Environment.GetEnvironmentVariable("MEMORY_TEST_ACCELERATOR"), "cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            _context = Context.Create(builder => builder.Cuda());
+            _accelerator = _context.CreateCudaAccelerator(0);
+        }
+        else
+        {
+            _context = Context.Create(builder => builder.CPU(new CPUDevice(32, 4, 1)));
+            _accelerator = _context.CreateCPUAccelerator(0);
+        }
+
+        _kernels = new DecoderKernels(_accelerator, threadPerItem: false, attentionSplitKeys: 8);
+    }
+
+    [Theory]
+    [InlineData(2, 1, 64, 16, 0, 40, 23)]      // one split, one partial query tile, the causal edge inside the key tile
+    [InlineData(2, 2, 64, 16, 0, 300, 20)]     // split over key ranges, merged
+    [InlineData(4, 2, 64, 8, 50, 200, 33)]     // sliding window, three query tiles
+    [InlineData(1, 1, 64, 16, 0, 130, 1)]      // a single query
+    public void Matches_causal_attention(int heads, int kvHeads, int headDim, int blockSize, int window, int length, int chunk) =>
+        PrefillAttentionCheck.AssertMatchesReference(_accelerator, _kernels, heads, kvHeads, headDim, blockSize, window, length, chunk);
+
+    public void Dispose()
+    {
+        _kernels.Dispose();
+        _accelerator.Dispose();
+        _context.Dispose();
+    }
+}
