@@ -1,36 +1,36 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
-using ILGPU.Runtime.Cuda;
 using Memory.Kernels;
 
 namespace Memory.Kernels.Tests;
 
 /// <summary>
 /// The register-tiled prefill attention (<see cref="PrefillAttention64Kernel"/>), which needs 32-lane warps: on a CPU
-/// accelerator shaped like a GPU (warps of 32, groups of 128 — slow, so the cases are small) or on CUDA when
-/// MEMORY_TEST_ACCELERATOR=cuda.
+/// accelerator shaped like a GPU (warps of 32, groups of 128 — slow, so the cases are small) or, when the shared
+/// fixture is on CUDA (MEMORY_TEST_ACCELERATOR=cuda), on its accelerator and grouped kernels.
 /// </summary>
+[Collection(AcceleratorCollection.Name)]
 public sealed class PrefillAttention64KernelTests : IDisposable
 {
-    private readonly Context _context;
+    private readonly Context? _context;
     private readonly Accelerator _accelerator;
     private readonly DecoderKernels _kernels;
+    private readonly bool _owned;
 
-    public PrefillAttention64KernelTests()
+    public PrefillAttention64KernelTests(CpuAcceleratorFixture fixture)
     {
-        if (string.Equals(Environment.GetEnvironmentVariable("MEMORY_TEST_ACCELERATOR"), "cuda", StringComparison.OrdinalIgnoreCase))
+        if (fixture.Accelerator.AcceleratorType == AcceleratorType.Cuda)
         {
-            _context = Context.Create(builder => builder.Cuda());
-            _accelerator = _context.CreateCudaAccelerator(0);
-        }
-        else
-        {
-            _context = Context.Create(builder => builder.CPU(new CPUDevice(32, 4, 1)));
-            _accelerator = _context.CreateCPUAccelerator(0);
+            _accelerator = fixture.Accelerator;
+            _kernels = fixture.GroupedKernels;
+            return;
         }
 
-        _kernels = new DecoderKernels(_accelerator, threadPerItem: false, attentionSplitKeys: 8);
+        _owned = true;
+        _context = Context.Create(builder => builder.CPU(new CPUDevice(32, 4, 1)));
+        _accelerator = _context.CreateCPUAccelerator(0);
+        _kernels = new DecoderKernels(_accelerator, threadPerItem: false, attentionSplitKeys: CpuAcceleratorFixture.SplitKeys);
     }
 
     [Theory]
@@ -43,8 +43,11 @@ public sealed class PrefillAttention64KernelTests : IDisposable
 
     public void Dispose()
     {
-        _kernels.Dispose();
-        _accelerator.Dispose();
-        _context.Dispose();
+        if (_owned)
+        {
+            _kernels.Dispose();
+            _accelerator.Dispose();
+            _context!.Dispose();
+        }
     }
 }
