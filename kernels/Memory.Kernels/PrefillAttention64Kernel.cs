@@ -39,12 +39,12 @@ public static class PrefillAttention64Kernel
         int heads = shape.Heads;
         int kvDim = shape.KvHeads * HeadDim;
         int splits = shape.Splits;
-        int split = Grid.IdxX % splits;
-        int tile = Grid.IdxX / splits / heads;
-        int head = Grid.IdxX / splits % heads;
-        int kvOffset = head / (heads / shape.KvHeads) * HeadDim;
-        int t0 = tile * QueryTile;
-        int queries = Math.Min(QueryTile, tokens - t0);
+        var group = PrefillGroup.OfThisGroup(positions, tableOffsets, tokens, shape);
+        int split = group.Split;
+        int head = group.Head;
+        int kvOffset = group.KvOffset;
+        int t0 = group.FirstToken;
+        int queries = group.Queries;
         int tid = Group.IdxX;
         int pair = tid / 16;
         int l = tid % 16;
@@ -66,15 +66,9 @@ public static class PrefillAttention64Kernel
         int positionB = activeB ? positions[t0 + qa + 1] : -1;
         int windowA = shape.Window > 0 ? positionA - shape.Window + 1 : 0;
         int windowB = shape.Window > 0 ? positionB - shape.Window + 1 : 0;
-        int tableOffset = tableOffsets[t0];
-        int firstKey = shape.Window > 0 ? Math.Max(0, positions[t0] - shape.Window + 1) : 0;
-        int lastKey = positions[t0 + queries - 1];
-        if (splits > 1)
-        {
-            firstKey += split * shape.SplitKeys;
-            lastKey = Math.Min(lastKey, firstKey + shape.SplitKeys - 1);
-        }
-
+        int tableOffset = group.TableOffset;
+        int firstKey = group.FirstKey;
+        int lastKey = group.LastKey;
         float mA = float.NegativeInfinity, mB = float.NegativeInfinity, lA = 0f, lB = 0f;
         float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, b0 = 0f, b1 = 0f, b2 = 0f, b3 = 0f;
         for (int start = firstKey; start <= lastKey; start += KeyTile)

@@ -62,12 +62,12 @@ public static class PrefillAttentionKernel
         int kvDim = shape.KvHeads * headDim;
         int keyTile = KeyTile(headDim);
         int splits = shape.Splits;
-        int split = Grid.IdxX % splits;
-        int tile = Grid.IdxX / splits / heads;
-        int head = Grid.IdxX / splits % heads;
-        int kvOffset = head / (heads / shape.KvHeads) * headDim;
-        int t0 = tile * QueryTile;
-        int queries = Math.Min(QueryTile, tokens - t0);
+        var group = PrefillGroup.OfThisGroup(positions, tableOffsets, tokens, shape);
+        int split = group.Split;
+        int head = group.Head;
+        int kvOffset = group.KvOffset;
+        int t0 = group.FirstToken;
+        int queries = group.Queries;
         int tid = Group.IdxX;
         int g = Group.DimX;
         int perQuery = g / QueryTile;
@@ -89,16 +89,9 @@ public static class PrefillAttentionKernel
         bool active = query < queries;
         int position = active ? positions[t0 + query] : -1;
         int windowStart = shape.Window > 0 ? position - shape.Window + 1 : 0;
-        int tableOffset = tableOffsets[t0];
-        int firstKey = shape.Window > 0 ? Math.Max(0, positions[t0] - shape.Window + 1) : 0;
-        int lastKey = positions[t0 + queries - 1];
-        if (splits > 1)
-        {
-            // SplitKeys is a multiple of the key tile, so every split but the last walks whole tiles.
-            firstKey += split * shape.SplitKeys;
-            lastKey = Math.Min(lastKey, firstKey + shape.SplitKeys - 1);
-        }
-
+        int tableOffset = group.TableOffset;
+        int firstKey = group.FirstKey;
+        int lastKey = group.LastKey;
         float m = float.NegativeInfinity;
         float l = 0f;
         for (int start = firstKey; start <= lastKey; start += keyTile)
