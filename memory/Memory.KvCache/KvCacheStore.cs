@@ -24,6 +24,9 @@ public sealed class KvCacheStore : IDisposable
     private readonly RedisBlockTier? _redis;
     private readonly bool _diskWriteThrough;
     private readonly ILogger _logger;
+    /// <summary>Disk blocks of a prefix read at once.</summary>
+    private const int DiskReadAhead = 16;
+
     private readonly SemaphoreSlim _initializeGate = new(1, 1);
     private volatile bool _initialized;
     private long _lookups;
@@ -358,15 +361,38 @@ public sealed class KvCacheStore : IDisposable
     private async Task<List<(KvBlock Block, string Source)>> ReadLowerRunAsync(IReadOnlyList<BlockKey> keys, int first, BlockKey prefix, ReadOnlyMemory<int> tokens, KvModel model, CancellationToken cancellationToken)
     {
         var read = new List<(byte[] Data, IKvBlobTier Tier)>();
-        for (int j = first; j < keys.Count && !_host.Contains(keys[j]); j++)
+        int next = first;
+        while (next < keys.Count && !_host.Contains(keys[next]))
         {
-            var (data, tier) = await ReadBlobAsync(keys[j], cancellationToken);
+            // The disk tier's index says which blocks it holds, so a run of them is read concurrently (one file at a
+            // time left a 16K prefix's 63 reads queued behind each other with the page cache cold).
+            int onDisk = 0;
+            while (_disk is not null && onDisk < DiskReadAhead && next + onDisk < keys.Count && !_host.Contains(keys[next + onDisk]) && await _disk.ContainsAsync(keys[next + onDisk], cancellationToken))
+            {
+                onDisk++;
+            }
+
+            if (onDisk > 0)
+            {
+                var files = await Task.WhenAll(Enumerable.Range(next, onDisk).Select(i => _disk!.GetAsync(keys[i], cancellationToken)));
+                int got = files.TakeWhile(f => f is not null).Count();
+                read.AddRange(files.Take(got).Select(f => (f!, (IKvBlobTier)_disk!)));
+                next += got;
+                if (got == onDisk)
+                {
+                    continue;
+                }
+            }
+
+            // Not on disk (or its file went away): the other tiers, one block at a time.
+            var (data, tier) = await ReadBlobAsync(keys[next], cancellationToken);
             if (data is null)
             {
                 break;
             }
 
             read.Add((data, tier!));
+            next++;
         }
 
         if (read.Count == 0)
