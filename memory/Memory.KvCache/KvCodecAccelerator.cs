@@ -21,5 +21,9 @@ public sealed class KvCodecAccelerator : IDisposable
 
     public bool IsCuda => _accelerator.IsCuda;
 
-    public void Dispose() => _accelerator.Dispose();
+    public void Dispose()
+    {
+        Codec.Dispose();
+        _accelerator.Dispose();
+    }
 }

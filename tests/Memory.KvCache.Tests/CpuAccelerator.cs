@@ -36,6 +36,7 @@ public sealed class CpuAccelerator : IDisposable
 
     public void Dispose()
     {
+        Codec.Dispose();
         Accelerator.Dispose();
         Context.Dispose();
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using DeviceHalf = ILGPU.Half;
@@ -20,9 +21,7 @@ internal sealed class KvBlockStaging : IDisposable
     private readonly Accelerator _accelerator;
     private readonly Action<Index1D, ArrayView<uint>, ArrayView<uint>, ArrayView<uint>, ArrayView<int>, int, int, long> _scatter;
     private readonly Action<Index1D, ArrayView<uint>, ArrayView<uint>, ArrayView<uint>, ArrayView<int>, int, int, long> _gather;
-    private readonly ushort[] _host;
-    private readonly PageLockScope<ushort> _hostLock;
-    private readonly MemoryBuffer1D<ushort, Stride1D.Dense> _device;
+    private readonly DeviceStaging<ushort> _staging;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _blocks;
     private readonly int _layers;
     private readonly int _layerValues;
@@ -38,13 +37,9 @@ internal sealed class KvBlockStaging : IDisposable
         Capacity = (int)Math.Clamp(chunkBytes / (BlockValues * 2L), 1, Math.Max(1, totalBlocks));
         _scatter = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<uint>, ArrayView<uint>, ArrayView<uint>, ArrayView<int>, int, int, long>(KvBlockCopyKernel.Scatter);
         _gather = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<uint>, ArrayView<uint>, ArrayView<uint>, ArrayView<int>, int, int, long>(KvBlockCopyKernel.Gather);
-        _host = GC.AllocateUninitializedArray<ushort>(Capacity * BlockValues, pinned: true);
-        _hostLock = accelerator.CreatePageLockFromPinned(_host);
-        _device = accelerator.Allocate1D<ushort>(_host.Length);
+        _staging = new DeviceStaging<ushort>(accelerator);
         _blocks = accelerator.Allocate1D<int>(Capacity);
     }
-
-    private ArrayView<ushort> Device => _device.View;
 
     /// <summary>Blocks per chunk.</summary>
     public int Capacity { get; }
@@ -56,6 +51,7 @@ internal sealed class KvBlockStaging : IDisposable
     public void Import(ArrayView<DeviceHalf> keys, ArrayView<DeviceHalf> values, IReadOnlyList<int> targets, IReadOnlyList<KvBlockData> data)
     {
         var stream = _accelerator.DefaultStream;
+        var host = _staging.Host((long)Capacity * BlockValues);
         for (int start = 0; start < targets.Count; start += Capacity)
         {
             int count = Math.Min(Capacity, targets.Count - start);
@@ -63,14 +59,14 @@ internal sealed class KvBlockStaging : IDisposable
             Parallel.For(0, count, i =>
             {
                 var block = data[start + i];
-                var target = _host.AsSpan(i * BlockValues, BlockValues);
-                System.Runtime.InteropServices.MemoryMarshal.Cast<Half, ushort>(block.Keys.Span).CopyTo(target);
-                System.Runtime.InteropServices.MemoryMarshal.Cast<Half, ushort>(block.Values.Span).CopyTo(target[(BlockValues / 2)..]);
+                var target = host.AsSpan(i * BlockValues, BlockValues);
+                MemoryMarshal.Cast<Half, ushort>(block.Keys.Span).CopyTo(target);
+                MemoryMarshal.Cast<Half, ushort>(block.Values.Span).CopyTo(target[(BlockValues / 2)..]);
             });
             int staged = count * BlockValues;
-            Device.SubView(0, staged).CopyFromCPUUnsafeAsync(stream, ref _host[0], staged);
+            var device = _staging.Upload(staged);
             UploadTargets(targets, start, count);
-            _scatter(staged / 2, Device.SubView(0, staged).Cast<uint>(), keys.Cast<uint>(), values.Cast<uint>(), _blocks.View, _layers, _layerValues / 2, _layerStride / 2);
+            _scatter(staged / 2, device.Cast<uint>(), keys.Cast<uint>(), values.Cast<uint>(), _blocks.View, _layers, _layerValues / 2, _layerStride / 2);
             // The pinned buffer is refilled by the next chunk only after this one has left it.
             stream.Synchronize();
         }
@@ -79,24 +75,23 @@ internal sealed class KvBlockStaging : IDisposable
     /// <summary>Copies cache blocks <paramref name="sources"/>[i] (every layer) into new host arrays, in order.</summary>
     public (Half[] Keys, Half[] Values)[] Export(ArrayView<DeviceHalf> keys, ArrayView<DeviceHalf> values, IReadOnlyList<int> sources)
     {
-        var stream = _accelerator.DefaultStream;
         var result = new (Half[] Keys, Half[] Values)[sources.Count];
         for (int start = 0; start < sources.Count; start += Capacity)
         {
             int count = Math.Min(Capacity, sources.Count - start);
             int staged = count * BlockValues;
             UploadTargets(sources, start, count);
-            _gather(staged / 2, Device.SubView(0, staged).Cast<uint>(), keys.Cast<uint>(), values.Cast<uint>(), _blocks.View, _layers, _layerValues / 2, _layerStride / 2);
-            Device.SubView(0, staged).CopyToCPUUnsafeAsync(stream, ref _host[0], staged);
-            stream.Synchronize();
+            var device = _staging.Device(staged);
+            _gather(staged / 2, device.Cast<uint>(), keys.Cast<uint>(), values.Cast<uint>(), _blocks.View, _layers, _layerValues / 2, _layerStride / 2);
+            var host = _staging.Download(device);
             int half = BlockValues / 2;
             Parallel.For(0, count, i =>
             {
-                var source = _host.AsSpan(i * BlockValues, BlockValues);
+                var source = host.AsSpan(i * BlockValues, BlockValues);
                 var k = GC.AllocateUninitializedArray<Half>(half);
                 var v = GC.AllocateUninitializedArray<Half>(half);
-                System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(source[..half]).CopyTo(k);
-                System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(source[half..]).CopyTo(v);
+                MemoryMarshal.Cast<ushort, Half>(source[..half]).CopyTo(k);
+                MemoryMarshal.Cast<ushort, Half>(source[half..]).CopyTo(v);
                 result[start + i] = (k, v);
             });
         }
@@ -107,8 +102,7 @@ internal sealed class KvBlockStaging : IDisposable
     public void Dispose()
     {
         _blocks.Dispose();
-        _device.Dispose();
-        _hostLock.Dispose();
+        _staging.Dispose();
     }
 
     private void UploadTargets(IReadOnlyList<int> blocks, int start, int count)

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
+using Memory.Inference.Decoding;
 using Memory.Kernels;
 
 namespace Memory.KvCache.Codec;
@@ -13,7 +14,7 @@ namespace Memory.KvCache.Codec;
 /// the same <see cref="KvCodecException"/> kinds the host decoder does. The residual tables are uploaded once.
 /// Not thread-safe: the codec serialises device work.
 /// </summary>
-internal sealed class DeviceLaneDecoder
+internal sealed class DeviceLaneDecoder : IDisposable
 {
     /// <summary>Elements (keys and values) decoded per launch at most: bounds device memory and keeps indices in range.</summary>
     private const long MaxElementsPerLaunch = 1L << 28;
@@ -158,6 +159,20 @@ internal sealed class DeviceLaneDecoder
             decoded.AsSpan(checked((int)itemElements[n]), tensor).CopyTo(result.Keys);
             decoded.AsSpan(checked((int)(itemElements[n] + tensor)), tensor).CopyTo(result.Values);
         });
+    }
+
+    public void Dispose()
+    {
+        _input.Dispose();
+        _lanes.Dispose();
+        _status.Dispose();
+        _grid.Dispose();
+        _steps.Dispose();
+        _output.Dispose();
+        _frequencies?.Dispose();
+        _starts?.Dispose();
+        _slotTokens?.Dispose();
+        _classTable?.Dispose();
     }
 
     private static bool SameShape(KvBitstreamHeader a, KvBitstreamHeader b) => a.Tokens == b.Tokens && a.Channels == b.Channels;

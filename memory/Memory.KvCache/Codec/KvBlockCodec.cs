@@ -15,7 +15,7 @@ namespace Memory.KvCache.Codec;
 /// launch (<see cref="DeviceLaneDecoder"/>). Lossless: <see cref="LosslessPlaneCoder"/>, on the CPU. Thread-safe:
 /// device work is serialised, CPU coding runs in parallel.
 /// </summary>
-public sealed class KvBlockCodec
+public sealed class KvBlockCodec : IDisposable
 {
     private readonly KvCodecKernels? _kernels;
     private readonly DeviceLaneDecoder? _laneDecoder;
@@ -40,6 +40,15 @@ public sealed class KvBlockCodec
 
     /// <summary>Whether quantisation runs in kernels on <see cref="Accelerator"/> (otherwise on the host).</summary>
     public bool QuantizesOnAccelerator => _kernels is not null;
+
+    /// <summary>Frees the device decoder's staging (page-locked host memory and device buffers); the accelerator stays the caller's.</summary>
+    public void Dispose()
+    {
+        lock (_device)
+        {
+            _laneDecoder?.Dispose();
+        }
+    }
 
     public byte[] Encode(KvTensors kv, KvCodecPreset preset) => EncodeBatch([kv], preset)[0];
 

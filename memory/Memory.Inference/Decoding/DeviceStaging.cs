@@ -1,13 +1,14 @@
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace Memory.KvCache.Codec;
+namespace Memory.Inference.Decoding;
 
 /// <summary>
 /// A device buffer and a page-locked host array of one element type, grown on demand and never shrunk, so a batch
-/// costs one DMA copy each way instead of an allocation, a free and a pageable copy per block. Not thread-safe.
+/// costs one DMA copy each way instead of an allocation, a free and a pageable copy per block (the decoder's KV block
+/// import/export and the KV codec's device decoder both stage through it). Not thread-safe.
 /// </summary>
-internal sealed class DeviceStaging<T>(Accelerator accelerator)
+public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
     where T : unmanaged
 {
     private MemoryBuffer1D<T, Stride1D.Dense>? _device;
@@ -62,6 +63,15 @@ internal sealed class DeviceStaging<T>(Accelerator accelerator)
 
         accelerator.DefaultStream.Synchronize();
         return host;
+    }
+
+    public void Dispose()
+    {
+        _device?.Dispose();
+        _lock?.Dispose();
+        _device = null;
+        _lock = null;
+        _host = [];
     }
 
     /// <summary>Doubling, so a slowly growing batch size reallocates a logarithmic number of times.</summary>
