@@ -337,14 +337,10 @@ public sealed class KvCacheStore : IDisposable
                 continue;
             }
 
-            if (block.Key != key || !block.Matches(prefix, tokens.Span, model))
+            if (!await AdoptAsync(block, tier, key, prefix, tokens, model, cancellationToken))
             {
-                _logger.LogWarning("KV block {Key} from {Tier} does not match the prompt's tokens; ignoring it", key, tier.Name);
                 continue;
             }
-
-            await DemoteAsync(_host.Add(block, acquire: true), cancellationToken);
-            await PromoteToDiskAsync(block, tier, cancellationToken);
 
             return (block, tier.Name);
         }
@@ -415,19 +411,34 @@ public sealed class KvCacheStore : IDisposable
         {
             var block = decoded[j];
             var tier = read[j].Tier;
-            if (block.Key != keys[first + j] || !block.Matches(prefix, tokens.Span.Slice((first + j) * BlockSize, BlockSize), model))
+            if (!await AdoptAsync(block, tier, keys[first + j], prefix, tokens.Slice((first + j) * BlockSize, BlockSize), model, cancellationToken))
             {
-                _logger.LogWarning("KV block {Key} from {Tier} does not match the prompt's tokens; ignoring it", keys[first + j], tier.Name);
                 break;
             }
 
-            await DemoteAsync(_host.Add(block, acquire: true), cancellationToken);
-            await PromoteToDiskAsync(block, tier, cancellationToken);
             run.Add((block, tier.Name));
             prefix = block.Key;
         }
 
         return run;
+    }
+
+    /// <summary>
+    /// A block read from a lower tier, verified against the key and tokens it was looked up by, then held in host
+    /// memory (acquired) and, if it came over the network, kept on disk too. False (and nothing kept) when it does not
+    /// match: a key collision, or a bug, must never reach the decoder.
+    /// </summary>
+    private async Task<bool> AdoptAsync(KvBlock block, IKvBlobTier tier, BlockKey key, BlockKey prefix, ReadOnlyMemory<int> tokens, KvModel model, CancellationToken cancellationToken)
+    {
+        if (block.Key != key || !block.Matches(prefix, tokens.Span, model))
+        {
+            _logger.LogWarning("KV block {Key} from {Tier} does not match the prompt's tokens; ignoring it", key, tier.Name);
+            return false;
+        }
+
+        await DemoteAsync(_host.Add(block, acquire: true), cancellationToken);
+        await PromoteToDiskAsync(block, tier, cancellationToken);
+        return true;
     }
 
     private async Task<(byte[]? Data, IKvBlobTier? Tier)> ReadBlobAsync(BlockKey key, CancellationToken cancellationToken)
