@@ -17,7 +17,9 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float> _rmsNorm;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMulPerThread;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _gemv;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>> _gemv;
+    private MemoryBuffer1D<float, Stride1D.Dense> _gemvPartials;
+    private MemoryBuffer1D<int, Stride1D.Dense> _gemvArrivals;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape> _tiledMatMul;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float> _rowInverseRms;
     private MemoryBuffer1D<float, Stride1D.Dense> _inverseRms;
@@ -47,11 +49,12 @@ public sealed class DecoderKernels : IDisposable
     /// longer grows with the context while there are SMs to spread the splits over. Tests make it small to check the
     /// split path on short contexts.
     /// </param>
-    /// <param name="gemvGroupsPerMultiprocessor">
-    /// Most groups per multiprocessor of the single-token product when its rows are many (more rows each beyond that);
-    /// by default <see cref="DefaultGemvGroupsPerMultiprocessor"/>. A tuning knob for benchmarks.
+    /// <param name="gemvSliceLength">
+    /// Longest slice of K one group of the single-token product stages and reads (a multiple of
+    /// <see cref="GemvKernel.Oct"/>); by default <see cref="DefaultGemvSliceLength"/>. A tuning knob for benchmarks; tests
+    /// make it small to check the sliced path on short rows.
     /// </param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvGroupsPerMultiprocessor = null)
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
@@ -60,14 +63,21 @@ public sealed class DecoderKernels : IDisposable
         AttentionGroupSize = ChooseGroupSize(accelerator, 128);
         AttentionSplitKeys = attentionSplitKeys ?? AttentionGroupSize;
         ArgumentOutOfRangeException.ThrowIfLessThan(AttentionSplitKeys, 1, nameof(attentionSplitKeys));
-        GemvGroupsPerMultiprocessor = gemvGroupsPerMultiprocessor ?? DefaultGemvGroupsPerMultiprocessor;
-        ArgumentOutOfRangeException.ThrowIfLessThan(GemvGroupsPerMultiprocessor, 1, nameof(gemvGroupsPerMultiprocessor));
+        GemvSliceLength = gemvSliceLength ?? DefaultGemvSliceLength;
+        if (GemvSliceLength < GemvKernel.Oct || GemvSliceLength % GemvKernel.Oct != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(gemvSliceLength), GemvSliceLength, $"a positive multiple of {GemvKernel.Oct}");
+        }
+
         _noWeights = accelerator.Allocate1D<ushort>(1);
         _noRows = accelerator.Allocate1D<int>(1);
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
         _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
         _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.Run);
-        _gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(GemvKernel.Run);
+        _gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>>(GemvKernel.Run);
+        _gemvPartials = accelerator.Allocate1D<float>(1);
+        _gemvArrivals = accelerator.Allocate1D<int>(1);
+        _gemvArrivals.MemSetToZero();
         GemvGroupSize = ChooseGroupSize(accelerator, 128);
         _tiledMatMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>(TiledMatMulKernel.Run);
         _rowInverseRms = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(RowInverseRmsKernel.Run);
@@ -98,11 +108,11 @@ public sealed class DecoderKernels : IDisposable
     /// <summary>Group size of <see cref="PrefillAttentionKernel"/> (a power of two, 8 threads per query on a GPU).</summary>
     public int PrefillGroupSize { get; }
 
-    /// <summary>Default of <see cref="GemvGroupsPerMultiprocessor"/>.</summary>
-    public const int DefaultGemvGroupsPerMultiprocessor = 16;
+    /// <summary>Default of <see cref="GemvSliceLength"/>: four 16-byte loads per lane and row on a 32-lane warp.</summary>
+    public const int DefaultGemvSliceLength = 1024;
 
-    /// <summary>Most groups per multiprocessor of the single-token product over many rows.</summary>
-    public int GemvGroupsPerMultiprocessor { get; }
+    /// <summary>Longest K slice of one group of the single-token product.</summary>
+    public int GemvSliceLength { get; }
 
     /// <summary>Group size of the single-token product (<see cref="GemvKernel"/>).</summary>
     public int GemvGroupSize { get; }
@@ -349,6 +359,8 @@ public sealed class DecoderKernels : IDisposable
         _partialValues.Dispose();
         _partialIndices.Dispose();
         _inverseRms.Dispose();
+        _gemvPartials.Dispose();
+        _gemvArrivals.Dispose();
     }
 
     /// <summary>
@@ -375,19 +387,49 @@ public sealed class DecoderKernels : IDisposable
         _tiledMatMul(new KernelConfig((int)groups, TiledMatMulKernel.GroupSize), x, weight, bias, gain, _inverseRms.View, y, shape);
     }
 
-    private bool UsesGemv(int tokens, bool packed, int k) => tokens == 1 && packed && k <= GemvKernel.MaxK && !ThreadPerItem;
+    private bool UsesGemv(int tokens, bool packed, int k) => tokens == 1 && packed && k % GemvKernel.Oct == 0 && !ThreadPerItem;
 
     private void LaunchGemv(ArrayView<float> x, ArrayView<ushort> weight, ArrayView<ushort> bias, ArrayView<ushort> gain, ArrayView<float> y, MatMulShape shape)
     {
-        // Two rows per warp, at most about one wave of groups (which then stage x̂ once for several rows); with too
-        // few row pairs for that to fill the multiprocessors, each group takes one pair and its warps split K.
-        int pairs = (shape.N + 1) / 2;
-        int warps = GemvGroupSize / _accelerator.WarpSize;
-        int wave = 8 * _accelerator.NumMultiprocessors;
-        bool split = pairs / warps < wave;
-        int groups = split ? Math.Min(pairs, 65535) : Math.Min((pairs + warps - 1) / warps, GemvGroupsPerMultiprocessor * _accelerator.NumMultiprocessors);
-        _gemv(new KernelConfig(new Index1D(Math.Max(1, groups)), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<float>(shape.K)), x, weight, bias, gain, y, shape with { SplitK = split ? 1 : 0 });
+        // Two rows per warp; K in slices of at most GemvSliceLength, shorter (down to 256 weights) while the row groups
+        // alone would leave most multiprocessors without two groups.
+        int rowsPerGroup = 2 * (GemvGroupSize / _accelerator.WarpSize);
+        int rowGroups = (shape.N + rowsPerGroup - 1) / rowsPerGroup;
+        int length = Math.Min(GemvSliceLength, shape.K);
+        while (length > MinGemvSlice && (long)rowGroups * GemvKernel.Slices(shape.K, length) < 2 * _accelerator.NumMultiprocessors)
+        {
+            length = Math.Max(MinGemvSlice, length / 2);
+        }
+
+        length = (length + GemvKernel.Oct - 1) / GemvKernel.Oct * GemvKernel.Oct;
+        int slices = GemvKernel.Slices(shape.K, length);
+        if (slices > 1)
+        {
+            bool normed = shape.NormType != WeightType.None;
+            long partials = ((long)slices * shape.N) + (normed ? (long)rowGroups * slices : 0);
+            if (partials > _gemvPartials.Length)
+            {
+                // Grown, never shrunk.
+                _gemvPartials.Dispose();
+                _gemvPartials = _accelerator.Allocate1D<float>(partials);
+            }
+
+            if (rowGroups > _gemvArrivals.Length)
+            {
+                // The counts must start at zero; every launch leaves them so.
+                _gemvArrivals.Dispose();
+                _gemvArrivals = _accelerator.Allocate1D<int>(rowGroups);
+                _gemvArrivals.MemSetToZero();
+            }
+        }
+
+        long groups = (long)rowGroups * slices;
+        var config = new KernelConfig(new Index1D((int)groups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(length / 4));
+        _gemv(config, x, weight, bias, gain, y, _gemvPartials.View, _gemvArrivals.View, shape with { SliceLength = length }, SpecializedValue.New(shape.WeightType));
     }
+
+    /// <summary>Shortest K slice <see cref="LaunchGemv"/> makes to find groups for idle multiprocessors.</summary>
+    private const int MinGemvSlice = 256;
 
     private static int ChooseGroupSize(Accelerator accelerator, int wanted)
     {

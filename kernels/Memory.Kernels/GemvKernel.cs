@@ -1,212 +1,200 @@
 using ILGPU;
+using ILGPU.Runtime;
 
 namespace Memory.Kernels;
 
 /// <summary>
 /// <see cref="MatMulKernel"/>'s product for a single token (a batch-1 decode step, or one row of logits), which is
-/// all weight traffic: each group first stages x̂ (x; RMSNorm(x) · gain; or silu(gate) · up, the SwiGLU activation
-/// folded in) in dynamic shared memory (K floats, sized at launch) once, then reads two weight rows at a time with
-/// four 8-byte quads of each in flight per lane, so that enough bytes are outstanding per multiprocessor to approach
-/// DRAM bandwidth. Many rows: each warp takes its own row pair over all of K. Few rows (too few warps to fill the
-/// GPU that way): the group's warps split each pair's K and meet in shared memory. With one token every output
-/// segment is y[row], so stacked projections need no index arithmetic. Needs 16-bit weights (and gain), K a
-/// multiple of four and at most <see cref="MaxK"/>.
+/// all weight traffic. The grid is (row group × K slice): a group stages x̂ for its slice of K only (x; x · gain, the
+/// RMSNorm's 1/rms factor applied at the end; or silu(gate) · up, the SwiGLU activation folded in) in dynamic shared
+/// memory, then each warp takes two weight rows and reads them sixteen bytes (eight weights) per lane and load,
+/// requesting a row pair's first loads before x̂ is staged. With one slice a warp writes its rows; with several every
+/// group writes its partial sums and the last group of a row group to arrive (an atomic count per row group) adds
+/// them up in slice order — so results do not depend on scheduling — applies the norm, bias and accumulation, and
+/// resets the count for the next launch. Slicing K keeps every group's staging short (a long K, like the down
+/// projection's, was staged whole by every group before, at a cost above its share of the weights) and gives few-row
+/// products enough groups to fill the GPU. Needs 16-bit weights (and gain), K a multiple of eight, and x, the weight
+/// and the gain on 16-byte boundaries (whole buffers are).
 /// </summary>
 public static class GemvKernel
 {
-    /// <summary>Largest inner dimension (x̂ takes K floats of the 48 KB a group may have without opting in to more).</summary>
-    public const int MaxK = 8192;
+    /// <summary>Weights per 16-byte load.</summary>
+    public const int Oct = 8;
 
-    /// <summary>The kernel (explicitly grouped; any grid, group size a multiple of the warp size, at most 32 warps).</summary>
-    public static void Run(ArrayView<float> x, ArrayView<ushort> w, ArrayView<ushort> bias, ArrayView<ushort> norm, ArrayView<float> y, MatMulShape shape)
+    /// <summary>Loads of each row a lane keeps in flight (so 2 · 4 · 16 bytes per lane).</summary>
+    private const int Depth = 4;
+
+    /// <summary>
+    /// The kernel (explicitly grouped; grid = row groups × slices, slice fastest; group size a multiple of the warp size;
+    /// dynamic shared memory of <see cref="MatMulShape.SliceLength"/> / 4 <see cref="Float4"/>s).
+    /// </summary>
+    /// <param name="partials">Slices · N floats, then row groups · slices more with a norm (unused with one slice).</param>
+    /// <param name="arrivals">One zero count per row group (unused with one slice); left zero.</param>
+    /// <param name="weightType">
+    /// The weight's encoding as a compile-time constant (one compiled kernel per encoding): the widening is then a
+    /// single shift or conversion per weight, without a test of the type.
+    /// </param>
+    public static void Run(ArrayView<float> x, ArrayView<ushort> w, ArrayView<ushort> bias, ArrayView<ushort> norm, ArrayView<float> y, ArrayView<float> partials, ArrayView<int> arrivals, MatMulShape shape, SpecializedValue<int> weightType)
     {
-        var xs = SharedMemory.GetDynamic<float>();
+        var xs = SharedMemory.GetDynamic<Float4>();
         var scratch = SharedMemory.Allocate<float>(GroupReductions.ScratchSize);
-        var w4 = w.Cast<ulong>();
-        int quads = shape.K / 4;
+        var last = SharedMemory.Allocate<int>(1);
         int n = shape.N;
+        int k = shape.K;
+        int sliceLength = shape.SliceLength;
+        int slices = (k + sliceLength - 1) / sliceLength;
+        int slice = Grid.IdxX % slices;
+        int rowGroup = Grid.IdxX / slices;
         int lanes = Warp.WarpSize;
         int lane = Warp.LaneIdx;
-        int warpsPerGroup = Group.DimX / lanes;
-        if (shape.SplitK == 0)
+        int rowsPerGroup = 2 * (Group.DimX / lanes);
+        int row = (rowGroup * rowsPerGroup) + (2 * Warp.WarpIdx);
+        int first = slice * sliceLength;
+        int length = Math.Min(sliceLength, k - first);
+        int octs = length / Oct;
+        var w16 = w.Cast<Bits128>();
+        int rowA = Math.Min(row, n - 1);
+        int rowB = Math.Min(row + 1, n - 1);
+        int baseA = (rowA * (k / Oct)) + (first / Oct);
+        int baseB = (rowB * (k / Oct)) + (first / Oct);
+
+        // The row pair's first loads do not depend on x̂: their DRAM latency overlaps the staging's.
+        var batch = OctBatch.Load(w16, baseA, baseB, lane, octs, lanes);
+        float squares = Stage(x, norm, xs, shape, first, length);
+        float total = shape.NormType != WeightType.None ? GroupReductions.Sum(squares, scratch) : 0f;
+        Group.Barrier();
+
+        float da = 0f, db = 0f;
+        for (int o = lane; o < octs; o += Depth * lanes)
         {
-            int firstWarp = (Grid.IdxX * warpsPerGroup) + Warp.WarpIdx;
-            int totalWarps = Grid.DimX * warpsPerGroup;
-            // The first pair's first quads are requested before x̂ is staged: the weights do not depend on it, and the
-            // DRAM latency then overlaps the staging's.
-            var batch = Batch(w4, 2 * firstWarp, n, quads, lane, quads, lanes);
-            Stage(x, norm, xs, scratch, shape);
-            for (int row = 2 * firstWarp; row < n; row += 2 * totalWarps)
+            var next = OctBatch.Load(w16, baseA, baseB, o + (Depth * lanes), octs, lanes);
+            batch.Dot(xs, o, octs, lanes, weightType, ref da, ref db);
+            batch = next;
+        }
+
+        da = GroupReductions.WarpSum(da);
+        db = GroupReductions.WarpSum(db);
+        if (slices == 1)
+        {
+            if (lane == 0 && row < n)
             {
-                var sum = PairDot(w4, xs, row, n, quads, lane, quads, lanes, shape.WeightType, batch);
-                batch = Batch(w4, row + (2 * totalWarps), n, quads, lane, quads, lanes);
-                float da = GroupReductions.WarpSum(sum.A);
-                float db = GroupReductions.WarpSum(sum.B);
-                if (lane == 0)
+                float scale = Scale(total, shape);
+                Store(y, bias, shape, row, scale * da);
+                if (row + 1 < n)
                 {
-                    Store(y, bias, shape, row, da);
-                    if (row + 1 < n)
-                    {
-                        Store(y, bias, shape, row + 1, db);
-                    }
+                    Store(y, bias, shape, row + 1, scale * db);
                 }
             }
 
             return;
         }
 
-        // Warp-sized slices (a multiple of four quads) of each row for the group's warps.
-        int slice = (((quads + warpsPerGroup - 1) / warpsPerGroup) + 3) / 4 * 4;
-        int begin = Math.Min(quads, Warp.WarpIdx * slice);
-        int end = Math.Min(quads, begin + slice);
-        var first = Batch(w4, 2 * Grid.IdxX, n, quads, begin + lane, end, lanes);
-        Stage(x, norm, xs, scratch, shape);
-        for (int row = 2 * Grid.IdxX; row < n; row += 2 * Grid.DimX)
+        if (lane == 0 && row < n)
         {
-            var sum = PairDot(w4, xs, row, n, quads, begin + lane, end, lanes, shape.WeightType, first);
-            first = Batch(w4, row + (2 * Grid.DimX), n, quads, begin + lane, end, lanes);
-            float da = GroupReductions.WarpSum(sum.A);
-            float db = GroupReductions.WarpSum(sum.B);
-            if (lane == 0)
+            partials[(slice * n) + row] = da;
+            if (row + 1 < n)
             {
-                scratch[2 * Warp.WarpIdx] = da;
-                scratch[(2 * Warp.WarpIdx) + 1] = db;
+                partials[(slice * n) + row + 1] = db;
             }
-
-            Group.Barrier();
-            if (Group.IdxX == 0)
-            {
-                float ta = 0f, tb = 0f;
-                for (int v = 0; v < warpsPerGroup; v++)
-                {
-                    ta += scratch[2 * v];
-                    tb += scratch[(2 * v) + 1];
-                }
-
-                Store(y, bias, shape, row, ta);
-                if (row + 1 < n)
-                {
-                    Store(y, bias, shape, row + 1, tb);
-                }
-            }
-
-            Group.Barrier();
-        }
-    }
-
-    /// <summary>x̂ into shared memory (all threads of the group; ends on a barrier).</summary>
-    private static void Stage(ArrayView<float> x, ArrayView<ushort> norm, ArrayView<float> xs, ArrayView<float> scratch, MatMulShape shape)
-    {
-        int k = shape.K;
-        int tid = Group.IdxX;
-        int g = Group.DimX;
-        bool gated = shape.GatedInput != 0;
-        bool normed = shape.NormType != WeightType.None;
-        float squares = 0f;
-        // Four elements a pass, all their loads (x, the up half when gated, the norm's gain) issued before any is used:
-        // one element at a time made staging a chain of dependent L2 round trips, longer than the product after it.
-        // The gain is applied here; the 1/rms factor, known only after the reduction, in a pass over shared memory.
-        for (int i = tid; i < k; i += 4 * g)
-        {
-            int i1 = Math.Min(i + g, k - 1), i2 = Math.Min(i + (2 * g), k - 1), i3 = Math.Min(i + (3 * g), k - 1);
-            float x0 = x[i], x1 = x[i1], x2 = x[i2], x3 = x[i3];
-            float u0 = gated ? x[k + i] : 0f, u1 = gated ? x[k + i1] : 0f, u2 = gated ? x[k + i2] : 0f, u3 = gated ? x[k + i3] : 0f;
-            float n0 = normed ? WeightLoads.Load(norm, i, shape.NormType) : 1f;
-            float n1 = normed ? WeightLoads.Load(norm, i1, shape.NormType) : 1f;
-            float n2 = normed ? WeightLoads.Load(norm, i2, shape.NormType) : 1f;
-            float n3 = normed ? WeightLoads.Load(norm, i3, shape.NormType) : 1f;
-            float v0 = gated ? SwiGluKernel.Gated(x0, u0) : x0;
-            float v1 = i + g < k ? (gated ? SwiGluKernel.Gated(x1, u1) : x1) : 0f;
-            float v2 = i + (2 * g) < k ? (gated ? SwiGluKernel.Gated(x2, u2) : x2) : 0f;
-            float v3 = i + (3 * g) < k ? (gated ? SwiGluKernel.Gated(x3, u3) : x3) : 0f;
-            xs[i] = v0 * n0;
-            if (i + g < k)
-            {
-                xs[i1] = v1 * n1;
-            }
-
-            if (i + (2 * g) < k)
-            {
-                xs[i2] = v2 * n2;
-            }
-
-            if (i + (3 * g) < k)
-            {
-                xs[i3] = v3 * n3;
-            }
-
-            squares += ((v0 * v0) + (v1 * v1)) + ((v2 * v2) + (v3 * v3));
         }
 
-        if (normed)
+        if (Group.IdxX == 0 && shape.NormType != WeightType.None)
         {
-            // Each thread scales the elements it staged itself, so only the reduction needs the group.
-            float inverse = 1f / MathF.Sqrt((GroupReductions.Sum(squares, scratch) / k) + shape.NormEps);
-            for (int i = tid; i < k; i += g)
-            {
-                xs[i] *= inverse;
-            }
+            partials[(slices * n) + (rowGroup * slices) + slice] = total;
+        }
+
+        // Partials visible device-wide before this group counts itself in (the classic threadfence reduction).
+        MemoryFence.DeviceLevel();
+        Group.Barrier();
+        if (Group.IdxX == 0)
+        {
+            last[0] = Atomic.Add(ref arrivals[rowGroup], 1) == slices - 1 ? 1 : 0;
         }
 
         Group.Barrier();
-    }
-
-    /// <summary>
-    /// The first four quads of this lane (from <paramref name="first"/>, lanes apart, below <paramref name="end"/>) of
-    /// rows <paramref name="row"/> and row + 1; zero where there is no such quad or row.
-    /// </summary>
-    private static QuadBatch Batch(ArrayView<ulong> w4, int row, int n, int quads, int first, int end, int lanes)
-    {
-        bool hasA = row < n;
-        bool hasB = row + 1 < n;
-        int qa = row * quads;
-        int qb = qa + quads;
-        int i1 = first + lanes, i2 = first + (2 * lanes), i3 = first + (3 * lanes);
-        return new QuadBatch(
-            hasA && first < end ? w4[qa + first] : 0UL,
-            hasA && i1 < end ? w4[qa + i1] : 0UL,
-            hasA && i2 < end ? w4[qa + i2] : 0UL,
-            hasA && i3 < end ? w4[qa + i3] : 0UL,
-            hasB && first < end ? w4[qb + first] : 0UL,
-            hasB && i1 < end ? w4[qb + i1] : 0UL,
-            hasB && i2 < end ? w4[qb + i2] : 0UL,
-            hasB && i3 < end ? w4[qb + i3] : 0UL);
-    }
-
-    /// <summary>
-    /// This lane's share of rows <paramref name="row"/> and row + 1 (absent past <paramref name="n"/>) times x̂ over the
-    /// quads from <paramref name="first"/> (this lane's first) below <paramref name="end"/>, lanes apart. The first four
-    /// quads of each row arrive loaded (<paramref name="batch"/>); each pass requests the next four before it uses the
-    /// current ones, so a lane always has loads in flight.
-    /// </summary>
-    private static PairSum PairDot(ArrayView<ulong> w4, ArrayView<float> xs, int row, int n, int quads, int first, int end, int lanes, int type, QuadBatch batch)
-    {
-        float da = 0f, db = 0f;
-        for (int i = first; i < end; i += 4 * lanes)
+        if (last[0] == 0)
         {
-            var next = Batch(w4, row, n, quads, i + (4 * lanes), end, lanes);
-            int i1 = i + lanes, i2 = i + (2 * lanes), i3 = i + (3 * lanes);
-            da += QuadDot(xs, 4 * i, batch.A0, type) + QuadDot(xs, 4 * i1, batch.A1, type) + QuadDot(xs, 4 * i2, batch.A2, type) + QuadDot(xs, 4 * i3, batch.A3, type);
-            db += QuadDot(xs, 4 * i, batch.B0, type) + QuadDot(xs, 4 * i1, batch.B1, type) + QuadDot(xs, 4 * i2, batch.B2, type) + QuadDot(xs, 4 * i3, batch.B3, type);
-            batch = next;
+            return;
         }
 
-        return new PairSum(da, db);
-    }
-
-    /// <summary>Four weights times xs[d .. d + 3].</summary>
-    private static float QuadDot(ArrayView<float> xs, int d, ulong bits, int type)
-    {
-        // Quads past the slice were loaded as zero and must not touch xs there (stale, possibly NaN, or past K).
-        if (bits == 0UL)
+        MemoryFence.DeviceLevel();
+        float sum = 0f;
+        if (shape.NormType != WeightType.None)
         {
-            return 0f;
+            for (int s = 0; s < slices; s++)
+            {
+                sum += partials[(slices * n) + (rowGroup * slices) + s];
+            }
         }
 
-        return (xs[d] * WeightLoads.Widen((ushort)bits, type))
-            + (xs[d + 1] * WeightLoads.Widen((ushort)(bits >> 16), type))
-            + (xs[d + 2] * WeightLoads.Widen((ushort)(bits >> 32), type))
-            + (xs[d + 3] * WeightLoads.Widen((ushort)(bits >> 48), type));
+        float rowScale = Scale(sum, shape);
+        for (int r = Group.IdxX; r < rowsPerGroup; r += Group.DimX)
+        {
+            int target = (rowGroup * rowsPerGroup) + r;
+            if (target < n)
+            {
+                float dot = 0f;
+                for (int s = 0; s < slices; s++)
+                {
+                    dot += partials[(s * n) + target];
+                }
+
+                Store(y, bias, shape, target, rowScale * dot);
+            }
+        }
+
+        if (Group.IdxX == 0)
+        {
+            arrivals[rowGroup] = 0;
+        }
+    }
+
+    /// <summary>The slices a K splits into at the given slice length (a multiple of <see cref="Oct"/>).</summary>
+    public static int Slices(int k, int sliceLength) => (k + sliceLength - 1) / sliceLength;
+
+    /// <summary>1/rms from the sum of squares over all of K with a norm; 1 without.</summary>
+    private static float Scale(float squares, MatMulShape shape) =>
+        shape.NormType != WeightType.None ? 1f / MathF.Sqrt((squares / shape.K) + shape.NormEps) : 1f;
+
+    /// <summary>
+    /// x̂ of K elements [first, first + length) into shared memory, four at a time, without the norm's 1/rms factor;
+    /// returns this thread's share of Σx² over the slice (0 without a norm). Ends before any barrier: the caller's
+    /// reduction or barrier follows.
+    /// </summary>
+    private static float Stage(ArrayView<float> x, ArrayView<ushort> norm, ArrayView<Float4> xs, MatMulShape shape, int first, int length)
+    {
+        var x4 = x.Cast<Float4>();
+        var g4 = norm.Cast<ulong>();
+        bool gated = shape.GatedInput != 0;
+        bool normed = shape.NormType != WeightType.None;
+        int quads = length / 4;
+        int offset = first / 4;
+        int up = shape.K / 4;
+        float squares = 0f;
+        for (int i = Group.IdxX; i < quads; i += Group.DimX)
+        {
+            var v = x4[offset + i];
+            if (gated)
+            {
+                var u = x4[up + offset + i];
+                v = new Float4(SwiGluKernel.Gated(v.X, u.X), SwiGluKernel.Gated(v.Y, u.Y), SwiGluKernel.Gated(v.Z, u.Z), SwiGluKernel.Gated(v.W, u.W));
+            }
+            else if (normed)
+            {
+                ulong g = g4[offset + i];
+                squares += ((v.X * v.X) + (v.Y * v.Y)) + ((v.Z * v.Z) + (v.W * v.W));
+                int type = shape.NormType;
+                v = new Float4(
+                    v.X * WeightLoads.Widen((ushort)g, type),
+                    v.Y * WeightLoads.Widen((ushort)(g >> 16), type),
+                    v.Z * WeightLoads.Widen((ushort)(g >> 32), type),
+                    v.W * WeightLoads.Widen((ushort)(g >> 48), type));
+            }
+
+            xs[i] = v;
+        }
+
+        return squares;
     }
 
     private static void Store(ArrayView<float> y, ArrayView<ushort> bias, MatMulShape shape, int row, float value)
@@ -217,32 +205,5 @@ public static class GemvKernel
         }
 
         y[row] = shape.Accumulate != 0 ? y[row] + value : value;
-    }
-
-    /// <summary>Four quads of each of two rows, loaded ahead of their use.</summary>
-    private readonly struct QuadBatch(ulong a0, ulong a1, ulong a2, ulong a3, ulong b0, ulong b1, ulong b2, ulong b3)
-    {
-        public ulong A0 { get; } = a0;
-
-        public ulong A1 { get; } = a1;
-
-        public ulong A2 { get; } = a2;
-
-        public ulong A3 { get; } = a3;
-
-        public ulong B0 { get; } = b0;
-
-        public ulong B1 { get; } = b1;
-
-        public ulong B2 { get; } = b2;
-
-        public ulong B3 { get; } = b3;
-    }
-
-    private readonly struct PairSum(float a, float b)
-    {
-        public float A { get; } = a;
-
-        public float B { get; } = b;
     }
 }

@@ -17,8 +17,8 @@ namespace Memory.Kernels;
 /// <param name="PackedLoads">1: 8-byte weight and x loads (16-bit weights, K a multiple of four, aligned views).</param>
 /// <param name="Segment1">First weight row of the second output segment (N when there is one segment).</param>
 /// <param name="Segment2">First weight row of the third output segment (N when there are fewer).</param>
-/// <param name="SplitK">
-/// <see cref="GemvKernel"/> only: 1 when a group's warps split each row pair's K between them (few, long rows).
+/// <param name="SliceLength">
+/// <see cref="GemvKernel"/> only: K elements per group (a multiple of eight); K / SliceLength rounded up slices.
 /// </param>
 /// <param name="GatedInput">
 /// <see cref="GemvKernel"/> only: 1 when x holds [gate; up] (2K floats) and the product is of silu(gate) · up.
@@ -35,5 +35,5 @@ public readonly record struct MatMulShape(
     int PackedLoads,
     int Segment1,
     int Segment2,
-    int SplitK = 0,
+    int SliceLength = 0,
     int GatedInput = 0);

@@ -28,11 +28,14 @@ public sealed class CpuAcceleratorFixture : IDisposable
         }
 
         Kernels = new DecoderKernels(Accelerator, threadPerItem: true);
-        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false, attentionSplitKeys: SplitKeys);
+        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false, attentionSplitKeys: SplitKeys, gemvSliceLength: GemvSlice);
     }
 
     /// <summary>Keys per split of <see cref="GroupedKernels"/>' attention: small, so short test contexts take the split path.</summary>
     public const int SplitKeys = 8;
+
+    /// <summary>K slice of <see cref="GroupedKernels"/>' single-token product: short, so rows of more than 64 take the sliced path.</summary>
+    public const int GemvSlice = 64;
 
     public Context Context { get; }
 

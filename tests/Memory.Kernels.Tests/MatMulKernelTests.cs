@@ -87,6 +87,33 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
     }
 
     [Fact]
+    public void Sliced_single_token_product_leaves_its_arrival_counts_ready_for_the_next_launch()
+    {
+        // K = 264 over slices of 64: five slices per row group, the last one partial; each launch's last group per row
+        // group must find the count at zero, so a count left behind by one launch would corrupt the next.
+        const int k = 264, n = 301, type = WeightType.Float16;
+        const float eps = 1e-5f;
+        var kernels = fixture.GroupedKernels;
+        Assert.True(GemvKernel.Slices(k, CpuAcceleratorFixture.GemvSlice) > 1);
+        var random = new Random(5);
+        var (wWords, w) = TestData.Encode(TestData.Floats(random, n * k, 0.5f), type);
+        var (bWords, bias) = TestData.Encode(TestData.Floats(random, n), type);
+        var (gWords, gain) = TestData.Encode(TestData.Floats(random, k, 2f), type);
+        using var wBuffer = fixture.Upload(wWords);
+        using var bBuffer = fixture.Upload(bWords);
+        using var gBuffer = fixture.Upload(gWords);
+        for (int launch = 0; launch < 3; launch++)
+        {
+            var x = TestData.Floats(random, k, 3f);
+            using var xBuffer = fixture.Upload(x);
+            using var yBuffer = fixture.Upload(new float[n]);
+            kernels.MatMul(xBuffer.View, new WeightView(wBuffer.View, type), new WeightView(bBuffer.View, type), yBuffer.View, 1, n, k, accumulate: false, new WeightView(gBuffer.View, type), eps);
+            var expected = MatMulReference.Compute(x, w, bias, gain, eps, null, 1, n, k, []);
+            TestData.AssertClose(expected, fixture.Download(yBuffer, n), 1e-4);
+        }
+    }
+
+    [Fact]
     public void Refuses_segments_outside_the_weight()
     {
         using var buffer = fixture.Upload(new float[4]);

@@ -29,11 +29,11 @@ public sealed class DecoderOptions
     public int MaxSequences { get; set; } = 64;
 
     /// <summary>
-    /// Tuning: most groups per multiprocessor of the single-token product over many rows (null: the kernels' default,
-    /// chosen by `memory bench decode`; see docs/benchmarks.md).
+    /// Tuning: longest K slice one group of the single-token product reads, a multiple of 8 (null: the kernels'
+    /// default, 1024; see docs/benchmarks.md).
     /// </summary>
-    [Range(1, 64)]
-    public int? GemvGroupsPerMultiprocessor { get; set; }
+    [Range(8, 65536)]
+    public int? GemvSliceLength { get; set; }
 
     /// <summary>Tuning: keys per group of the split decode attention (null: one attention group's width, 128 on a GPU).</summary>
     [Range(1, 65536)]

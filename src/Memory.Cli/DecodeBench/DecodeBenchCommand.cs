@@ -26,12 +26,12 @@ internal static class DecodeBenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed decode steps per batch.", DefaultValueFactory = _ => 64 };
         var peer = new Option<string?>("--peer") { Description = "tools/bench_transformers.py's JSON for the same weights, run on the same machine." };
         var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
-        var gemvGroups = new Option<int?>("--gemv-groups-per-sm") { Description = "Tuning: most groups per multiprocessor of the single-token product (default: the kernels')." };
+        var gemvSlice = new Option<int?>("--gemv-slice") { Description = "Tuning: longest K slice per group of the single-token product, a multiple of 8 (default: the kernels')." };
         var splitKeys = new Option<int?>("--attention-split-keys") { Description = "Tuning: keys per group of the split decode attention (default: one attention group's width)." };
         var bandwidthMiB = new Option<int>("--bandwidth-mib") { Description = "Buffer size of the copy-bandwidth measurement.", DefaultValueFactory = _ => 1024 };
         var command = new Command("decode", "Prefill and decode speed against the bandwidth roofline and transformers.")
         {
-            json, model, contexts, batches, steps, peer, accelerator, gemvGroups, splitKeys, bandwidthMiB,
+            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, splitKeys, bandwidthMiB,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -59,7 +59,7 @@ internal static class DecodeBenchCommand
                 KvCacheTokens = maxTokens + 512,
                 MaxBatchTokens = 512,
                 MaxSequences = batchList.Max() + 2,
-                GemvGroupsPerMultiprocessor = parse.GetValue(gemvGroups),
+                GemvSliceLength = parse.GetValue(gemvSlice),
                 AttentionSplitKeys = parse.GetValue(splitKeys),
             });
             if (contextList.Max() + stepCount + 2 > decoder.Capacity.MaxTokensPerSequence)
