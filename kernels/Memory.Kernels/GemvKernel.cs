@@ -64,12 +64,14 @@ public static class GemvKernel
         float total = shape.NormType != WeightType.None ? GroupReductions.Sum(squares, scratch) : 0f;
         Group.Barrier();
 
+        // A slice of the default length is one batch on a 32-lane warp; longer ones (and the CPU accelerator's 4-lane
+        // warps) load each further batch as they reach it. Not double-buffered: a second batch in flight took 94
+        // registers a thread, leaving the big products short of co-resident groups (1.8 waves for gate/up on an H200).
         float da = 0f, db = 0f;
-        for (int o = lane; o < octs; o += Depth * lanes)
+        batch.Dot(xs, lane, octs, lanes, weightType, ref da, ref db);
+        for (int o = lane + (Depth * lanes); o < octs; o += Depth * lanes)
         {
-            var next = OctBatch.Load(w16, baseA, baseB, o + (Depth * lanes), octs, lanes);
-            batch.Dot(xs, o, octs, lanes, weightType, ref da, ref db);
-            batch = next;
+            OctBatch.Load(w16, baseA, baseB, o, octs, lanes).Dot(xs, o, octs, lanes, weightType, ref da, ref db);
         }
 
         da = GroupReductions.WarpSum(da);

@@ -18,7 +18,10 @@ public static class PagedAttentionKernel
     /// <summary>
     /// The kernel (explicitly grouped; grid = tokens · heads · splits; headDim ≤ 4 · group size and ≤ 256). With one
     /// split the normalised result goes to <paramref name="output"/>; with more, group i = pair · splits + split writes
-    /// its partial row to splitScratch[i · headDim ..] and its running max and sum to splitScratch[grid · headDim + 2i ..].
+    /// its partial row to splitScratch[i · headDim ..] and its running max and sum to splitScratch[grid · headDim + 2i ..],
+    /// and the last split of a pair to finish (counted in <paramref name="arrivals"/>, one zero count per pair, left
+    /// zero) merges the pair's splits into <paramref name="output"/> as <see cref="Merge"/> would, in split order: one
+    /// launch fewer per layer, and the same result whichever split finishes last.
     /// </summary>
     public static void Run(
         ArrayView<float> q,
@@ -29,6 +32,7 @@ public static class PagedAttentionKernel
         ArrayView<int> blockTable,
         ArrayView<float> output,
         ArrayView<float> splitScratch,
+        ArrayView<int> arrivals,
         AttentionShape shape)
     {
         int heads = shape.Heads;
@@ -39,7 +43,8 @@ public static class PagedAttentionKernel
         int splitKeys = shape.SplitKeys;
         int splits = shape.Splits;
         var scratch = SharedMemory.Allocate<float>(GroupReductions.ScratchSize);
-        var qs = SharedMemory.Allocate<float>(KernelLimits.MaxHeadDim);
+        var qs4 = SharedMemory.Allocate<Float4>(KernelLimits.MaxHeadDim / 4);
+        var qs = qs4.Cast<float>();
         var ps = SharedMemory.Allocate<float>(KernelLimits.MaxGroupSize);
         int pair = Grid.IdxX / splits;
         int split = Grid.IdxX % splits;
@@ -71,6 +76,7 @@ public static class PagedAttentionKernel
                 splitScratch[statsBase + (2 * Grid.IdxX) + 1] = 0f;
             }
 
+            ArriveAndMerge(splitScratch, arrivals, output, pair, qBase, headDim, splits, statsBase);
             return;
         }
 
@@ -104,7 +110,8 @@ public static class PagedAttentionKernel
             {
                 int slot = (blockTable[tableOffset + (j / blockSize)] * blockSize) + (j % blockSize);
                 int kb = (slot * kvDim) + headOffset;
-                s = packedKeys ? KeyDotPacked(qs, kCache.Cast<ulong>(), kb / 4, headDim / 4) : KeyDot(qs, kCache, kb, headDim);
+                s = headDim % 8 == 0 ? KeyDotOcts(qs4, kCache.Cast<Bits128>(), kb / 8, headDim / 8)
+                    : packedKeys ? KeyDotPacked(qs, kCache.Cast<ulong>(), kb / 4, headDim / 4) : KeyDot(qs, kCache, kb, headDim);
             }
 
             float mNew = MathF.Max(m, GroupReductions.Max(s, scratch));
@@ -120,26 +127,15 @@ public static class PagedAttentionKernel
             int inTile = Math.Min(g, count - tile);
             if (packedValues)
             {
-                // Four of the subset's keys per pass, loaded before any is summed.
-                for (int jj = subset; jj < inTile; jj += 4 * subsets)
+                // Eight of the subset's keys per pass, loaded before any is summed (a 128-key tile over eight subsets is
+                // then two round trips to memory, not four).
+                for (int jj = subset; jj < inTile; jj += 8 * subsets)
                 {
-                    int j1 = jj + subsets, j2 = jj + (2 * subsets), j3 = jj + (3 * subsets);
-                    int q0 = (ValueBase(blockTable, tableOffset, tile + jj, blockSize, kvDim, headOffset) / 4) + quad;
-                    int q1 = j1 < inTile ? (ValueBase(blockTable, tableOffset, tile + j1, blockSize, kvDim, headOffset) / 4) + quad : -1;
-                    int q2 = j2 < inTile ? (ValueBase(blockTable, tableOffset, tile + j2, blockSize, kvDim, headOffset) / 4) + quad : -1;
-                    int q3 = j3 < inTile ? (ValueBase(blockTable, tableOffset, tile + j3, blockSize, kvDim, headOffset) / 4) + quad : -1;
-                    ulong e0 = v4[q0];
-                    ulong e1 = q1 >= 0 ? v4[q1] : 0UL;
-                    ulong e2 = q2 >= 0 ? v4[q2] : 0UL;
-                    ulong e3 = q3 >= 0 ? v4[q3] : 0UL;
-                    float p0 = ps[jj];
-                    float p1 = q1 >= 0 ? ps[j1] : 0f;
-                    float p2 = q2 >= 0 ? ps[j2] : 0f;
-                    float p3 = q3 >= 0 ? ps[j3] : 0f;
-                    acc0 += (p0 * HalfAt(e0, 0)) + (p1 * HalfAt(e1, 0)) + (p2 * HalfAt(e2, 0)) + (p3 * HalfAt(e3, 0));
-                    acc1 += (p0 * HalfAt(e0, 1)) + (p1 * HalfAt(e1, 1)) + (p2 * HalfAt(e2, 1)) + (p3 * HalfAt(e3, 1));
-                    acc2 += (p0 * HalfAt(e0, 2)) + (p1 * HalfAt(e1, 2)) + (p2 * HalfAt(e2, 2)) + (p3 * HalfAt(e3, 2));
-                    acc3 += (p0 * HalfAt(e0, 3)) + (p1 * HalfAt(e1, 3)) + (p2 * HalfAt(e2, 3)) + (p3 * HalfAt(e3, 3));
+                    var pass = ValuePass.Load(v4, ps, blockTable, tableOffset, tile, jj, subsets, inTile, blockSize, kvDim, headOffset, quad);
+                    acc0 += pass.Sum(0);
+                    acc1 += pass.Sum(1);
+                    acc2 += pass.Sum(2);
+                    acc3 += pass.Sum(3);
                 }
             }
             else
@@ -252,6 +248,44 @@ public static class PagedAttentionKernel
         {
             target[targetBase + d3] = acc3 * inverse;
         }
+
+        if (splits > 1)
+        {
+            ArriveAndMerge(splitScratch, arrivals, output, pair, qBase, headDim, splits, statsBase);
+        }
+    }
+
+    /// <summary>
+    /// Counts this split of <paramref name="pair"/> in; the last to arrive writes the merged row (the whole group calls
+    /// this, after its partial row and stats are written).
+    /// </summary>
+    private static void ArriveAndMerge(ArrayView<float> splitScratch, ArrayView<int> arrivals, ArrayView<float> output, int pair, int qBase, int headDim, int splits, int statsBase)
+    {
+        var last = SharedMemory.Allocate<int>(1);
+        // Partials visible device-wide before the count (the classic threadfence reduction).
+        MemoryFence.DeviceLevel();
+        Group.Barrier();
+        if (Group.IdxX == 0)
+        {
+            last[0] = Atomic.Add(ref arrivals[pair], 1) == splits - 1 ? 1 : 0;
+        }
+
+        Group.Barrier();
+        if (last[0] == 0)
+        {
+            return;
+        }
+
+        MemoryFence.DeviceLevel();
+        for (int d = Group.IdxX; d < headDim; d += Group.DimX)
+        {
+            output[qBase + d] = MergedValue(splitScratch, pair, d, headDim, splits, statsBase);
+        }
+
+        if (Group.IdxX == 0)
+        {
+            arrivals[pair] = 0;
+        }
     }
 
     /// <summary>q · key over the staged (scaled) query, four independent sums so the key's loads overlap.</summary>
@@ -274,6 +308,48 @@ public static class PagedAttentionKernel
 
         return (s0 + s1) + (s2 + s3);
     }
+
+    /// <summary>
+    /// The same over 16-byte loads of eight fp16 key elements, up to eight loads in flight (a head of 64 is one round
+    /// trip to memory instead of four), the query read four floats at a time.
+    /// </summary>
+    private static float KeyDotOcts(ArrayView<Float4> qs4, ArrayView<Bits128> k16, int ko, int octs)
+    {
+        float s0 = 0f, s1 = 0f;
+        for (int c = 0; c < octs; c += 8)
+        {
+            var e0 = k16[ko + c];
+            var e1 = c + 1 < octs ? k16[ko + c + 1] : default;
+            var e2 = c + 2 < octs ? k16[ko + c + 2] : default;
+            var e3 = c + 3 < octs ? k16[ko + c + 3] : default;
+            var e4 = c + 4 < octs ? k16[ko + c + 4] : default;
+            var e5 = c + 5 < octs ? k16[ko + c + 5] : default;
+            var e6 = c + 6 < octs ? k16[ko + c + 6] : default;
+            var e7 = c + 7 < octs ? k16[ko + c + 7] : default;
+            // Absent octs are zero bits (0.0 in fp16) and the staged query is finite there: they add nothing.
+            s0 += OctDot(qs4, c, e0, octs) + OctDot(qs4, c + 2, e2, octs) + OctDot(qs4, c + 4, e4, octs) + OctDot(qs4, c + 6, e6, octs);
+            s1 += OctDot(qs4, c + 1, e1, octs) + OctDot(qs4, c + 3, e3, octs) + OctDot(qs4, c + 5, e5, octs) + OctDot(qs4, c + 7, e7, octs);
+        }
+
+        return s0 + s1;
+    }
+
+    private static float OctDot(ArrayView<Float4> qs4, int oct, Bits128 bits, int octs)
+    {
+        if (oct >= octs)
+        {
+            return 0f;
+        }
+
+        var lo = qs4[2 * oct];
+        var hi = qs4[(2 * oct) + 1];
+        return ((lo.X * HalfLow(bits.A)) + (lo.Y * HalfHigh(bits.A)) + (lo.Z * HalfLow(bits.B)) + (lo.W * HalfHigh(bits.B)))
+            + ((hi.X * HalfLow(bits.C)) + (hi.Y * HalfHigh(bits.C)) + (hi.Z * HalfLow(bits.D)) + (hi.W * HalfHigh(bits.D)));
+    }
+
+    private static float HalfLow(uint bits) => (float)Interop.IntAsFloat((ushort)bits);
+
+    private static float HalfHigh(uint bits) => (float)Interop.IntAsFloat((ushort)(bits >> 16));
 
     /// <summary>The same over 8-byte loads of four fp16 key elements, four loads in flight.</summary>
     private static float KeyDotPacked(ArrayView<float> qs, ArrayView<ulong> k4, int kq, int quads)
@@ -314,9 +390,7 @@ public static class PagedAttentionKernel
         return sum;
     }
 
-    private static float HalfAt(ulong bits, int index) => (float)Interop.IntAsFloat((ushort)(bits >> (16 * index)));
-
-    private static int ValueBase(ArrayView<int> blockTable, int tableOffset, int position, int blockSize, int kvDim, int headOffset) =>
+    internal static int ValueBase(ArrayView<int> blockTable, int tableOffset, int position, int blockSize, int kvDim, int headOffset) =>
         (((blockTable[tableOffset + (position / blockSize)] * blockSize) + (position % blockSize)) * kvDim) + headOffset;
 
     /// <summary>Σ p_i · v_i[d] over up to four keys (value bases below zero are absent).</summary>
@@ -335,10 +409,11 @@ public static class PagedAttentionKernel
     /// weighted by exp(its max − the overall max), the sum divided by the likewise weighted sums; empty splits
     /// (max −∞) weigh nothing.
     /// </summary>
-    public static void Merge(Index1D index, ArrayView<float> scratch, ArrayView<float> output, int headDim, int splits, int statsBase)
+    public static void Merge(Index1D index, ArrayView<float> scratch, ArrayView<float> output, int headDim, int splits, int statsBase) =>
+        output[index] = MergedValue(scratch, index / headDim, index % headDim, headDim, splits, statsBase);
+
+    private static float MergedValue(ArrayView<float> scratch, int pair, int d, int headDim, int splits, int statsBase)
     {
-        int pair = index / headDim;
-        int d = index % headDim;
         int first = pair * splits;
         float max = float.NegativeInfinity;
         for (int s = 0; s < splits; s++)
@@ -359,7 +434,7 @@ public static class PagedAttentionKernel
             }
         }
 
-        output[index] = acc / sum;
+        return acc / sum;
     }
 
     /// <summary>
