@@ -75,6 +75,9 @@ public static class RansLaneEncodeKernel
         }
     }
 
+    /// <summary>The record of the lane's channel <paramref name="j"/> (channel Lane + j · Lanes) at token <paramref name="t"/>.</summary>
+    private static long RecordAt(RansEncodeLane lane, int j, int t) => lane.Records + lane.Lane + ((long)j * lane.Lanes) + ((long)t * lane.Channels);
+
     private static int EncodeLane(RansEncodeLane lane, ArrayView<int> records, ArrayView<int> estimates, ArrayView<byte> classTable, ArrayView<uint> symbols, ArrayView<byte> output)
     {
         if (lane.Lanes < 1 || lane.Lane < 0 || lane.Lane >= lane.Lanes || lane.Tokens < 0 || lane.Channels < 0 || lane.Capacity < 0)
@@ -87,72 +90,79 @@ public static class RansLaneEncodeKernel
         for (int c = lane.Lane; c < lane.Channels && lane.Tokens > 0; c += lane.Lanes)
         {
             long at = lane.Records + c;
-            int record = records[at];
-            int u = record & 0xFFFF;
-            records[at] = record + ((classTable[first] * RansLaneDecodeKernel.Tokens) << KvResidualKernel.SymbolShift);
-            first = KvGridPredictor.UpdateEstimate(first, (u + 1) >> 1);
+            int bare = records[at];
+            records[at] = bare + ((classTable[first] * RansLaneDecodeKernel.Tokens) << KvResidualKernel.SymbolShift);
+            first = KvGridPredictor.UpdateEstimate(first, ((bare & 0xFFFF) + 1) >> 1);
         }
 
         long floor = lane.Output;
         long p = lane.Output + lane.Capacity;
         uint x = RansLaneDecodeKernel.LowerBound;
         int width = lane.Channels > lane.Lane ? ((lane.Channels - lane.Lane - 1) / lane.Lanes) + 1 : 0;
-        for (int j = width - 1; j >= 0; j--)
+        long residuals = (long)width * lane.Tokens;
+        // Residuals last first: channel j of the lane (channel Lane + j · Lanes), token t. Each record is loaded one
+        // residual ahead, so its memory latency overlaps the previous residual's arithmetic.
+        int j = width - 1;
+        int t = lane.Tokens - 1;
+        int record = residuals > 0 ? records[RecordAt(lane, j, t)] : 0;
+        for (long k = residuals - 1; k >= 0; k--)
         {
-            long column = lane.Records + lane.Lane + ((long)j * lane.Lanes);
-            for (int t = lane.Tokens - 1; t >= 0; t--)
+            int previousT = t > 0 ? t - 1 : lane.Tokens - 1;
+            int previousJ = t > 0 ? j : j - 1;
+            int next = k > 0 ? records[RecordAt(lane, previousJ, previousT)] : 0;
+            uint u = (uint)record & 0xFFFFu;
+            int raw = (record >> KvResidualKernel.RawShift) & 0xF;
+            // Step 0 codes the high chunk of raw bits, step 1 the low chunk, step 2 the token: the host's entries backwards.
+            for (int step = 0; step < 3; step++)
             {
-                int record = records[column + ((long)t * lane.Channels)];
-                uint u = (uint)record & 0xFFFFu;
-                int raw = (record >> KvResidualKernel.RawShift) & 0xF;
-                // Step 0 codes the high chunk of raw bits, step 1 the low chunk, step 2 the token: the host's entries backwards.
-                for (int step = 0; step < 3; step++)
+                int count = step == 0 ? raw - ChunkBits : step == 1 ? Math.Min(raw, ChunkBits) : 0;
+                if (step < 2 && count <= 0)
                 {
-                    int count = step == 0 ? raw - ChunkBits : step == 1 ? Math.Min(raw, ChunkBits) : 0;
-                    if (step < 2 && count <= 0)
+                    continue;
+                }
+
+                uint max, reciprocal = 0, bias = 0, packed = 0;
+                if (step == 2)
+                {
+                    int symbol = (record >> KvResidualKernel.SymbolShift) * SymbolWords;
+                    max = symbols[symbol];
+                    reciprocal = symbols[symbol + 1];
+                    bias = symbols[symbol + 2];
+                    packed = symbols[symbol + 3];
+                }
+                else
+                {
+                    max = 1u << (31 - count);
+                }
+
+                while (x >= max)
+                {
+                    if (p <= floor)
                     {
-                        continue;
+                        return Overflow;
                     }
 
-                    uint max, reciprocal = 0, bias = 0, packed = 0;
-                    if (step == 2)
-                    {
-                        int symbol = (record >> KvResidualKernel.SymbolShift) * SymbolWords;
-                        max = symbols[symbol];
-                        reciprocal = symbols[symbol + 1];
-                        bias = symbols[symbol + 2];
-                        packed = symbols[symbol + 3];
-                    }
-                    else
-                    {
-                        max = 1u << (31 - count);
-                    }
+                    p--;
+                    output[p] = (byte)x;
+                    x >>= 8;
+                }
 
-                    while (x >= max)
-                    {
-                        if (p <= floor)
-                        {
-                            return Overflow;
-                        }
-
-                        p--;
-                        output[p] = (byte)x;
-                        x >>= 8;
-                    }
-
-                    if (step == 2)
-                    {
-                        uint quotient = (uint)(((ulong)x * reciprocal) >> 32) >> (int)(packed >> 16);
-                        x += bias + (quotient * (packed & 0xFFFFu));
-                    }
-                    else
-                    {
-                        int shift = ScaleBits - count;
-                        uint bits = (step == 0 ? u >> ChunkBits : u) & ((1u << count) - 1);
-                        x = ((x >> shift) << ScaleBits) + (x & ((1u << shift) - 1)) + (bits << shift);
-                    }
+                if (step == 2)
+                {
+                    uint quotient = (uint)(((ulong)x * reciprocal) >> 32) >> (int)(packed >> 16);
+                    x += bias + (quotient * (packed & 0xFFFFu));
+                }
+                else
+                {
+                    int shift = ScaleBits - count;
+                    uint bits = (step == 0 ? u >> ChunkBits : u) & ((1u << count) - 1);
+                    x = ((x >> shift) << ScaleBits) + (x & ((1u << shift) - 1)) + (bits << shift);
                 }
             }
+
+            record = next;
+            t = previousT;
+            j = previousJ;
         }
 
         if (p - floor < StateBytes)

@@ -93,11 +93,11 @@ internal sealed class DeviceLaneEncoder : IDisposable
             var hostStats = _stats.Download(stats);
             var steps = _steps.Host(count);
             var stepBits = new ushort[count];
-            for (int s = 0; s < count; s++)
+            Parallel.For(0, count, s =>
             {
                 steps[s] = PlaneQuantizer.Step(hostStats.AsSpan(s * statsPerSlice, statsPerSlice), tokens, channels, relativeSteps[first + s]);
                 stepBits[s] = PlaneQuantizer.StepBits(steps[s]);
-            }
+            });
 
             var grid = _grid.Device(elements);
             _kernels.Quantize(x, _steps.Upload(count), grid, count, tokens, channels);
