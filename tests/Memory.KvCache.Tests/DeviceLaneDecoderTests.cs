@@ -242,15 +242,12 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
     /// <summary>Largest |q| in any section of a quantised stream (host decoder).</summary>
     private static int LargestGridValue(byte[] stream)
     {
-        var reader = new BitstreamReader(stream.AsSpan(0, stream.Length - KvBitstreamHeader.ChecksumBytes));
-        var header = KvBitstreamHeader.Read(stream, out int bodyStart);
-        reader.Take(bodyStart, "header");
+        var (header, sections) = CodecStreams.Sections(stream);
         var q = new short[header.Tokens * header.Channels];
         int largest = 0;
-        for (int s = 0; s < header.Layers * 2; s++)
+        foreach (var section in sections)
         {
-            int length = reader.VarLength("section length", reader.Remaining);
-            QuantizedPlaneCoder.Decode(reader.Take(length, "section"), header.Tokens, header.Channels, q);
+            QuantizedPlaneCoder.Decode(section, header.Tokens, header.Channels, q);
             largest = Math.Max(largest, q.Max(v => Math.Abs((int)v)));
         }
 

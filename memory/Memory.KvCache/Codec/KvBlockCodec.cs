@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using Memory.Kernels;
@@ -7,18 +6,20 @@ using Memory.Kernels;
 namespace Memory.KvCache.Codec;
 
 /// <summary>
-/// Encodes and decodes KV blocks. One independent section per (block, layer, keys|values), coded in parallel on the
-/// CPU. Quantised presets: one uniform grid per section (<see cref="PlaneQuantizer.Step"/>), grid values from
-/// <see cref="KvQuantizeKernel"/> on a GPU accelerator (a batch of equal-shape blocks shares each launch) or from its
-/// host twin when the accelerator is ILGPU's CPU accelerator, then <see cref="QuantizedPlaneCoder"/>. Decoding a quantised
-/// batch on a GPU accelerator runs there too: every lane of every section in one <see cref="RansLaneDecodeKernel"/>
-/// launch (<see cref="DeviceLaneDecoder"/>). Lossless: <see cref="LosslessPlaneCoder"/>, on the CPU. Thread-safe:
-/// device work is serialised, CPU coding runs in parallel.
+/// Encodes and decodes KV blocks. One independent section per (block, layer, keys|values). Quantised presets: one
+/// uniform grid per section (<see cref="PlaneQuantizer.Step"/>), coded by <see cref="QuantizedPlaneCoder"/>'s format. On a
+/// GPU accelerator a batch of equal-shape blocks is quantised, predicted and rANS-encoded there without its grid values
+/// coming back (<see cref="DeviceLaneEncoder"/>: every lane of every section in one <see cref="RansLaneEncodeKernel"/>
+/// launch), and decoded there (<see cref="DeviceLaneDecoder"/>: one <see cref="RansLaneDecodeKernel"/> launch); when the
+/// accelerator is ILGPU's CPU accelerator the host twins code sections in parallel on the CPU. Both paths write the same
+/// bytes for the same grid values. Lossless: <see cref="LosslessPlaneCoder"/>, on the CPU. Thread-safe: device work is
+/// serialised, CPU coding runs in parallel.
 /// </summary>
 public sealed class KvBlockCodec : IDisposable
 {
     private readonly KvCodecKernels? _kernels;
     private readonly DeviceLaneDecoder? _laneDecoder;
+    private readonly DeviceLaneEncoder? _laneEncoder;
     private readonly Lock _device = new();
 
     /// <summary>A codec on <paramref name="accelerator"/>; on a CPU accelerator quantisation runs on the host.</summary>
@@ -34,19 +35,33 @@ public sealed class KvBlockCodec : IDisposable
         Accelerator = accelerator;
         _kernels = quantizeOnAccelerator ? new KvCodecKernels(accelerator) : null;
         _laneDecoder = _kernels is null ? null : new DeviceLaneDecoder(_kernels);
+        _laneEncoder = _kernels is null ? null : new DeviceLaneEncoder(_kernels);
     }
 
     public Accelerator Accelerator { get; }
 
-    /// <summary>Whether quantisation runs in kernels on <see cref="Accelerator"/> (otherwise on the host).</summary>
+    /// <summary>Whether quantisation, prediction and the quantised sections' entropy coding (both ways) run in kernels on <see cref="Accelerator"/> (otherwise on the host).</summary>
     public bool QuantizesOnAccelerator => _kernels is not null;
 
-    /// <summary>Frees the device decoder's staging (page-locked host memory and device buffers); the accelerator stays the caller's.</summary>
+    /// <summary>Quantised sections the device encoder handed back to the host encoder (a lane outgrew its bounded output), since construction.</summary>
+    public long HostEncodedSections
+    {
+        get
+        {
+            lock (_device)
+            {
+                return _laneEncoder?.HostFallbacks ?? 0;
+            }
+        }
+    }
+
+    /// <summary>Frees the device encoder's and decoder's staging (page-locked host memory and device buffers); the accelerator stays the caller's.</summary>
     public void Dispose()
     {
         lock (_device)
         {
             _laneDecoder?.Dispose();
+            _laneEncoder?.Dispose();
         }
     }
 
@@ -101,14 +116,19 @@ public sealed class KvBlockCodec : IDisposable
             EncodeOnDevice(items, jobs, sections, preset);
         }
 
-        var results = new byte[items.Count][];
-        int first = 0;
+        // Items in parallel: at device speed one thread copying every block's sections would be the slowest stage.
+        var firstSection = new int[items.Count + 1];
         for (int i = 0; i < items.Count; i++)
         {
-            var header = new KvBitstreamHeader(!preset.IsLossless, items[i].Layers, items[i].Tokens, items[i].Channels);
-            results[i] = Assemble(header, sections.AsSpan(first, items[i].Layers * 2));
-            first += items[i].Layers * 2;
+            firstSection[i + 1] = firstSection[i] + (items[i].Layers * 2);
         }
+
+        var results = new byte[items.Count][];
+        ParallelCoding.For(items.Count, i =>
+        {
+            var header = new KvBitstreamHeader(!preset.IsLossless, items[i].Layers, items[i].Tokens, items[i].Channels);
+            results[i] = Assemble(header, sections.AsSpan(firstSection[i], items[i].Layers * 2));
+        });
 
         return results;
     }
@@ -170,10 +190,12 @@ public sealed class KvBlockCodec : IDisposable
         return results;
     }
 
-    private static Span<ushort> Plane(KvTensors kv, int layer, bool keys)
+    private static Span<ushort> Plane(KvTensors kv, int layer, bool keys) => PlaneMemory(kv, layer, keys).Span;
+
+    private static Memory<ushort> PlaneMemory(KvTensors kv, int layer, bool keys)
     {
         int plane = kv.Tokens * kv.Channels;
-        return (keys ? kv.Keys : kv.Values).AsSpan(layer * plane, plane);
+        return (keys ? kv.Keys : kv.Values).AsMemory(layer * plane, plane);
     }
 
     private static double RelativeStep(KvCodecPreset preset, int layer, int layers, bool keys) =>
@@ -197,48 +219,33 @@ public sealed class KvBlockCodec : IDisposable
         }
     }
 
-    /// <summary>Kernels per group of equal shape: statistics, steps on the host, grid values; then CPU entropy coding.</summary>
+    /// <summary>Every quantised section on the device, one <see cref="DeviceLaneEncoder"/> call per group of equal shape.</summary>
     private void EncodeOnDevice(IReadOnlyList<KvTensors> items, List<(int Item, int Layer, bool Keys)> jobs, byte[][] sections, KvCodecPreset preset)
     {
-        var kernels = _kernels!;
         foreach (var shape in Enumerable.Range(0, jobs.Count).GroupBy(j => (items[jobs[j].Item].Tokens, items[jobs[j].Item].Channels)))
         {
             var members = shape.ToArray();
-            int tokens = shape.Key.Tokens, channels = shape.Key.Channels;
-            int plane = tokens * channels;
-            int slices = members.Length;
-            var steps = new float[slices];
-            var q = new short[(long)slices * plane];
+            var planes = new ReadOnlyMemory<ushort>[members.Length];
+            var relativeSteps = new double[members.Length];
+            for (int s = 0; s < members.Length; s++)
+            {
+                var (i, l, keys) = jobs[members[s]];
+                planes[s] = PlaneMemory(items[i], l, keys);
+                relativeSteps[s] = RelativeStep(preset, l, items[i].Layers, keys);
+            }
+
+            byte[][] encoded;
             lock (_device)
             {
                 // Callers arrive on any thread, and a CUDA context is current per thread (the decoder's may be current here).
                 Accelerator.Bind();
-                using var x = Accelerator.Allocate1D<ushort>((long)slices * plane);
-                for (int s = 0; s < slices; s++)
-                {
-                    var (i, l, keys) = jobs[members[s]];
-                    // Straight from the caller's plane: no host copy of the batch before the transfer.
-                    x.View.SubView((long)s * plane, plane).CopyFromCPU(ref MemoryMarshal.GetReference(Plane(items[i], l, keys)), plane);
-                }
-
-                using var stats = Accelerator.Allocate1D<float>((long)slices * channels * KvQuantizeKernel.StatsPerChannel);
-                kernels.ChannelStats(x.View, stats.View, slices, tokens, channels);
-                kernels.Synchronize();
-                var host = stats.GetAsArray1D();
-                for (int s = 0; s < slices; s++)
-                {
-                    var (i, l, keys) = jobs[members[s]];
-                    steps[s] = PlaneQuantizer.Step(host.AsSpan(s * channels * KvQuantizeKernel.StatsPerChannel, channels * KvQuantizeKernel.StatsPerChannel), tokens, channels, RelativeStep(preset, l, items[i].Layers, keys));
-                }
-
-                using var stepBuffer = Accelerator.Allocate1D(steps);
-                using var grid = Accelerator.Allocate1D<short>(q.LongLength);
-                kernels.Quantize(x.View, stepBuffer.View, grid.View, slices, tokens, channels);
-                kernels.Synchronize();
-                grid.CopyToCPU(q);
+                encoded = _laneEncoder!.Encode(planes, relativeSteps, shape.Key.Tokens, shape.Key.Channels);
             }
 
-            ParallelCoding.For(slices, s => sections[members[s]] = QuantizedPlaneCoder.Encode(q.AsSpan(s * plane, plane), tokens, channels, PlaneQuantizer.StepBits(steps[s])));
+            for (int s = 0; s < members.Length; s++)
+            {
+                sections[members[s]] = encoded[s];
+            }
         }
     }
 

@@ -39,29 +39,37 @@ internal static class QuantizedPlaneCoder
         }
 
         var writer = new BitstreamWriter(payloads.Sum(p => p.Length + 5) + (channels / 4) + 16);
-        writer.U8(Kind);
-        writer.U16(stepBits);
-        writer.U8((byte)lanes);
-        var packed = writer.Reserve((channels + 3) / 4);
-        packed.Clear();
-        for (int c = 0; c < channels; c++)
-        {
-            packed[c / 4] |= (byte)(modes[c] << (2 * (c % 4)));
-        }
-
-        writer.U16((ushort)firstEstimate);
-        writer.U16((ushort)estimate);
-        foreach (var payload in payloads)
-        {
-            writer.VarUInt((uint)payload.Length);
-        }
-
+        WriteFront(writer, stepBits, modes, firstEstimate, estimate, payloads.Select(p => p.Length).ToArray());
         foreach (var payload in payloads)
         {
             writer.Bytes(payload);
         }
 
         return writer.ToArray();
+    }
+
+    /// <summary>
+    /// Everything in front of a section's lane streams: kind, step, lanes, packed predictors (<paramref name="modes"/>, one
+    /// a channel), initial estimates, lane lengths (the host and device encoders share it).
+    /// </summary>
+    public static void WriteFront(BitstreamWriter writer, ushort stepBits, ReadOnlySpan<byte> modes, int firstEstimate, int estimate, ReadOnlySpan<int> laneLengths)
+    {
+        writer.U8(Kind);
+        writer.U16(stepBits);
+        writer.U8((byte)laneLengths.Length);
+        var packed = writer.Reserve((modes.Length + 3) / 4);
+        packed.Clear();
+        for (int c = 0; c < modes.Length; c++)
+        {
+            packed[c / 4] |= (byte)(modes[c] << (2 * (c % 4)));
+        }
+
+        writer.U16((ushort)firstEstimate);
+        writer.U16((ushort)estimate);
+        foreach (int length in laneLengths)
+        {
+            writer.VarUInt((uint)length);
+        }
     }
 
     /// <summary>Decodes a section into <paramref name="q"/> ([tokens, channels]) and returns its grid step.</summary>

@@ -23,7 +23,7 @@ internal static class ResidualModels
 
     /// <summary>Estimates are 16 × mean |s|, an exponential moving average with weight 2^-<see cref="EstimateShift"/>.</summary>
     public const int EstimateShift = KvGridPredictor.EstimateShift;
-    public const int EstimateCap = (1 << 16) - 1;
+    public const int EstimateCap = KvResidualKernel.EstimateCap;
     private const int ClassesPerOctave = 3;
 
     /// <summary>Frequency of token t in class k at [k · Tokens + t].</summary>

@@ -160,7 +160,7 @@ internal static class KvBenchCommand
         }
         if (report.CodecThroughputBatch is { } batch)
         {
-            AnsiConsole.MarkupLineInterpolated($"codec GB/s: one call over {batch.Blocks} blocks ({batch.DistinctBlocks} distinct, {batch.Fp16Bytes >> 20} MiB fp16), fastest of {batch.TimedCalls}");
+            AnsiConsole.MarkupLineInterpolated($"codec GB/s: one call over {batch.Blocks} blocks ({batch.DistinctBlocks} distinct, {batch.Fp16Bytes >> 20} MiB fp16), fastest of {batch.TimedCalls}; quantised levels coded on the {batch.QuantizedCoding}, {batch.HostEncodedSections} sections handed back to the host encoder");
         }
 
         if (report.TimeToFirstToken is { } t)

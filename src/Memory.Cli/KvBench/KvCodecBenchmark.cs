@@ -108,6 +108,7 @@ internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec,
         double batchBytes = batch.Sum(b => b.Elements * 4.0);
         var encodeSeconds = new Dictionary<string, double>();
         var decodeSeconds = new Dictionary<string, double>();
+        long fallbacksBefore = codec.HostEncodedSections;
         foreach (var (name, preset) in presets)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -133,7 +134,9 @@ internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec,
                 Math.Round(perplexity, 4),
                 Math.Round(((perplexity / exactPerplexity) - 1) * 100, 3));
         }).ToList();
-        var throughput = new KvCodecThroughputBatch(batch.Length, allBlocks.Count, (long)batchBytes, ThroughputCalls, "fastest of the timed calls; one EncodeBatch or DecodeBatch call over the whole batch (the windows' blocks, repeated)");
+        var throughput = new KvCodecThroughputBatch(
+            batch.Length, allBlocks.Count, (long)batchBytes, ThroughputCalls, "fastest of the timed calls; one EncodeBatch or DecodeBatch call over the whole batch (the windows' blocks, repeated)",
+            codec.QuantizesOnAccelerator ? "device" : "host", codec.HostEncodedSections - fallbacksBefore);
         return (new KvPerplexityRun(textName, windows, windowTokens, context, scored, Math.Round(exactPerplexity, 4)), results, throughput);
     }
 
