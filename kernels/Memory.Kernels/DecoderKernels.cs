@@ -24,8 +24,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float> _rowInverseRms;
     private MemoryBuffer1D<float, Stride1D.Dense> _inverseRms;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, AttentionShape> _attention;
-    private MemoryBuffer1D<int, Stride1D.Dense> _attentionArrivals;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention64;
@@ -86,9 +85,7 @@ public sealed class DecoderKernels : IDisposable
         PrefillGroupSize = ChooseGroupSize(accelerator, 128);
         _matMulPerThread = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.RunPerThread);
         _rotaryKvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int>(RotaryKvWriteKernel.Run);
-        _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, AttentionShape>(PagedAttentionKernel.Run);
-        _attentionArrivals = accelerator.Allocate1D<int>(1);
-        _attentionArrivals.MemSetToZero();
+        _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
         _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
         _splitScratch = accelerator.Allocate1D<float>(1);
         _prefillAttention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>(PrefillAttentionKernel.Run);
@@ -257,22 +254,17 @@ public sealed class DecoderKernels : IDisposable
         int splits = keys > 2 * AttentionSplitKeys ? (keys + AttentionSplitKeys - 1) / AttentionSplitKeys : 1;
         if (splits == 1)
         {
-            _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, _attentionArrivals.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1, window));
+            _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1, window));
             return;
         }
 
         long groups = (long)tokens * heads * splits;
         EnsureSplitScratch(groups * (headDim + 2));
-        if (tokens * heads > _attentionArrivals.Length)
-        {
-            // The counts must start at zero; every launch leaves them so. Grown, never shrunk.
-            _attentionArrivals.Dispose();
-            _attentionArrivals = _accelerator.Allocate1D<int>((long)tokens * heads);
-            _attentionArrivals.MemSetToZero();
-        }
 
-        // The last split of each (token, head) merges them (PagedAttentionKernel.Run), no separate merge launch.
-        _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, _attentionArrivals.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits, window));
+        // A separate merge launch: merging in the last split to finish (an atomic count per head) was measured slower on
+        // the H200 (16.3 µs against 10.8 + 4.3 for attention and merge at context 512; docs/benchmarks.md).
+        _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits, window));
+        _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(groups * headDim));
     }
 
     /// <summary>
@@ -371,7 +363,6 @@ public sealed class DecoderKernels : IDisposable
         _inverseRms.Dispose();
         _gemvPartials.Dispose();
         _gemvArrivals.Dispose();
-        _attentionArrivals.Dispose();
     }
 
     /// <summary>

@@ -18,10 +18,7 @@ public static class PagedAttentionKernel
     /// <summary>
     /// The kernel (explicitly grouped; grid = tokens · heads · splits; headDim ≤ 4 · group size and ≤ 256). With one
     /// split the normalised result goes to <paramref name="output"/>; with more, group i = pair · splits + split writes
-    /// its partial row to splitScratch[i · headDim ..] and its running max and sum to splitScratch[grid · headDim + 2i ..],
-    /// and the last split of a pair to finish (counted in <paramref name="arrivals"/>, one zero count per pair, left
-    /// zero) merges the pair's splits into <paramref name="output"/> as <see cref="Merge"/> would, in split order: one
-    /// launch fewer per layer, and the same result whichever split finishes last.
+    /// its partial row to splitScratch[i · headDim ..] and its running max and sum to splitScratch[grid · headDim + 2i ..].
     /// </summary>
     public static void Run(
         ArrayView<float> q,
@@ -32,7 +29,6 @@ public static class PagedAttentionKernel
         ArrayView<int> blockTable,
         ArrayView<float> output,
         ArrayView<float> splitScratch,
-        ArrayView<int> arrivals,
         AttentionShape shape)
     {
         int heads = shape.Heads;
@@ -76,7 +72,6 @@ public static class PagedAttentionKernel
                 splitScratch[statsBase + (2 * Grid.IdxX) + 1] = 0f;
             }
 
-            ArriveAndMerge(splitScratch, arrivals, output, pair, qBase, headDim, splits, statsBase);
             return;
         }
 
@@ -249,43 +244,6 @@ public static class PagedAttentionKernel
             target[targetBase + d3] = acc3 * inverse;
         }
 
-        if (splits > 1)
-        {
-            ArriveAndMerge(splitScratch, arrivals, output, pair, qBase, headDim, splits, statsBase);
-        }
-    }
-
-    /// <summary>
-    /// Counts this split of <paramref name="pair"/> in; the last to arrive writes the merged row (the whole group calls
-    /// this, after its partial row and stats are written).
-    /// </summary>
-    private static void ArriveAndMerge(ArrayView<float> splitScratch, ArrayView<int> arrivals, ArrayView<float> output, int pair, int qBase, int headDim, int splits, int statsBase)
-    {
-        var last = SharedMemory.Allocate<int>(1);
-        // Partials visible device-wide before the count (the classic threadfence reduction).
-        MemoryFence.DeviceLevel();
-        Group.Barrier();
-        if (Group.IdxX == 0)
-        {
-            last[0] = Atomic.Add(ref arrivals[pair], 1) == splits - 1 ? 1 : 0;
-        }
-
-        Group.Barrier();
-        if (last[0] == 0)
-        {
-            return;
-        }
-
-        MemoryFence.DeviceLevel();
-        for (int d = Group.IdxX; d < headDim; d += Group.DimX)
-        {
-            output[qBase + d] = MergedValue(splitScratch, pair, d, headDim, splits, statsBase);
-        }
-
-        if (Group.IdxX == 0)
-        {
-            arrivals[pair] = 0;
-        }
     }
 
     /// <summary>q · key over the staged (scaled) query, four independent sums so the key's loads overlap.</summary>
@@ -326,7 +284,6 @@ public static class PagedAttentionKernel
             var e5 = c + 5 < octs ? k16[ko + c + 5] : default;
             var e6 = c + 6 < octs ? k16[ko + c + 6] : default;
             var e7 = c + 7 < octs ? k16[ko + c + 7] : default;
-            // Absent octs are zero bits (0.0 in fp16) and the staged query is finite there: they add nothing.
             s0 += OctDot(qs4, c, e0, octs) + OctDot(qs4, c + 2, e2, octs) + OctDot(qs4, c + 4, e4, octs) + OctDot(qs4, c + 6, e6, octs);
             s1 += OctDot(qs4, c + 1, e1, octs) + OctDot(qs4, c + 3, e3, octs) + OctDot(qs4, c + 5, e5, octs) + OctDot(qs4, c + 7, e7, octs);
         }
@@ -409,11 +366,10 @@ public static class PagedAttentionKernel
     /// weighted by exp(its max − the overall max), the sum divided by the likewise weighted sums; empty splits
     /// (max −∞) weigh nothing.
     /// </summary>
-    public static void Merge(Index1D index, ArrayView<float> scratch, ArrayView<float> output, int headDim, int splits, int statsBase) =>
-        output[index] = MergedValue(scratch, index / headDim, index % headDim, headDim, splits, statsBase);
-
-    private static float MergedValue(ArrayView<float> scratch, int pair, int d, int headDim, int splits, int statsBase)
+    public static void Merge(Index1D index, ArrayView<float> scratch, ArrayView<float> output, int headDim, int splits, int statsBase)
     {
+        int pair = index / headDim;
+        int d = index % headDim;
         int first = pair * splits;
         float max = float.NegativeInfinity;
         for (int s = 0; s < splits; s++)
@@ -434,7 +390,7 @@ public static class PagedAttentionKernel
             }
         }
 
-        return acc / sum;
+        output[index] = acc / sum;
     }
 
     /// <summary>

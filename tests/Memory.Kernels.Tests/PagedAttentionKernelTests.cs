@@ -78,8 +78,8 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         Assert.True(!split || maxContext > 2 * CpuAcceleratorFixture.SplitKeys);
         kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize, maxContext, window);
         var actual = fixture.Download(output, q.Length);
-        // Again: split launches count their splits in and the last one merges, so each launch must leave the counts as
-        // it found them (and the merge is in split order, so the same inputs give the same bits).
+        // Again: a launch leaves nothing behind that changes the next (split scratch is reused), and the same inputs give
+        // the same bits.
         kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, tokens, heads, kvHeads, headDim, blockSize, maxContext, window);
         Assert.Equal(actual, fixture.Download(output, q.Length));
 
