@@ -6,7 +6,16 @@ cd "$(dirname "$0")/.."
 
 bash tests/infra/up.sh
 
-export MEMORY_TEST_POSTGRES="${MEMORY_TEST_POSTGRES:-Host=127.0.0.1;Port=${MEMORY_TEST_PG_PORT:-5432};Username=memory;Password=memory;Database=memory_test}"
+# A database of this run's own, dropped at the end: the shared memory_test may carry another branch's migrations (a
+# schema from the future fails this branch's tests) or a killed run's rows. An explicit MEMORY_TEST_POSTGRES is used as is.
+if [ -z "${MEMORY_TEST_POSTGRES:-}" ]; then
+  pg_port="${MEMORY_TEST_PG_PORT:-5432}"
+  run_db="memory_test_run_$$_$(date +%s)"
+  su postgres -c "createdb -p $pg_port -O memory $run_db"
+  trap 'su postgres -c "dropdb -p $pg_port --if-exists $run_db" >/dev/null 2>&1 || true' EXIT
+  su postgres -c "PGOPTIONS='-c client_min_messages=warning' psql -p $pg_port -d $run_db -qc 'CREATE EXTENSION IF NOT EXISTS vector'"
+  export MEMORY_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=memory;Password=memory;Database=$run_db"
+fi
 export MEMORY_TEST_REDIS="${MEMORY_TEST_REDIS:-127.0.0.1:${MEMORY_TEST_REDIS_PORT:-6379}}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
