@@ -194,9 +194,8 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>
     /// y = (accumulate ? y : 0) + (silu(gate) · up) · Wᵀ + bias, for <paramref name="gateUp"/> holding [tokens, k] gate
-    /// then [tokens, k] up (the stacked gate/up product's segments). Up to <see cref="GemvKernel.MaxTokens"/> tokens: the
-    /// activation is applied while the product stages its input, one launch; more: the gate part is overwritten with
-    /// the activation first.
+    /// then [tokens, k] up (the stacked gate/up product's segments). One token: the activation is applied while the
+    /// product stages its input, one launch; otherwise the gate part is overwritten with the activation first.
     /// </summary>
     public void GatedMatMul(ArrayView<float> gateUp, WeightView weight, WeightView bias, ArrayView<float> y, int tokens, int n, int k, bool accumulate)
     {
@@ -210,7 +209,7 @@ public sealed class DecoderKernels : IDisposable
         }
 
         var none = _noWeights.View.AsContiguous();
-        var shape = new MatMulShape(tokens, n, k, weight.Type, bias.IsPresent ? bias.Type : WeightType.None, WeightType.None, 0f, accumulate ? 1 : 0, 1, n, n, GatedInput: 1);
+        var shape = new MatMulShape(1, n, k, weight.Type, bias.IsPresent ? bias.Type : WeightType.None, WeightType.None, 0f, accumulate ? 1 : 0, 1, n, n, GatedInput: 1);
         LaunchGemv(gateUp, weight.Data, bias.IsPresent ? bias.Data : none, none, y, shape);
     }
 
@@ -390,17 +389,16 @@ public sealed class DecoderKernels : IDisposable
         _tiledMatMul(new KernelConfig((int)groups, TiledMatMulKernel.GroupSize), x, weight, bias, gain, _inverseRms.View, y, shape);
     }
 
-    private bool UsesGemv(int tokens, bool packed, int k) => tokens <= GemvKernel.MaxTokens && packed && k % GemvKernel.Oct == 0 && !ThreadPerItem;
+    private bool UsesGemv(int tokens, bool packed, int k) => tokens == 1 && packed && k % GemvKernel.Oct == 0 && !ThreadPerItem;
 
     private void LaunchGemv(ArrayView<float> x, ArrayView<ushort> weight, ArrayView<ushort> bias, ArrayView<ushort> gain, ArrayView<float> y, MatMulShape shape)
     {
-        // Two rows per warp, tokens in tiles of eight; K in slices of at most GemvSliceLength (and one load batch per
-        // lane), shorter (down to 256 weights) while the groups would leave most multiprocessors without two.
+        // Two rows per warp; K in slices of at most GemvSliceLength, shorter (down to 256 weights) while the row groups
+        // alone would leave most multiprocessors without two groups.
         int rowsPerGroup = 2 * (GemvGroupSize / _accelerator.WarpSize);
         int rowGroups = (shape.N + rowsPerGroup - 1) / rowsPerGroup;
-        int tiles = (shape.Tokens + GemvKernel.TokenTile - 1) / GemvKernel.TokenTile;
-        int length = Math.Min(Math.Min(GemvSliceLength, GemvKernel.MaxSliceLength(_accelerator.WarpSize)), shape.K);
-        while (length > MinGemvSlice && (long)tiles * rowGroups * GemvKernel.Slices(shape.K, length) < 2 * _accelerator.NumMultiprocessors)
+        int length = Math.Min(GemvSliceLength, shape.K);
+        while (length > MinGemvSlice && (long)rowGroups * GemvKernel.Slices(shape.K, length) < 2 * _accelerator.NumMultiprocessors)
         {
             length = Math.Max(MinGemvSlice, length / 2);
         }
@@ -410,7 +408,7 @@ public sealed class DecoderKernels : IDisposable
         if (slices > 1)
         {
             bool normed = shape.NormType != WeightType.None;
-            long partials = ((long)slices * shape.Tokens * shape.N) + (normed ? (long)rowGroups * slices * shape.Tokens : 0);
+            long partials = ((long)slices * shape.N) + (normed ? (long)rowGroups * slices : 0);
             if (partials > _gemvPartials.Length)
             {
                 // Grown, never shrunk.
@@ -418,18 +416,17 @@ public sealed class DecoderKernels : IDisposable
                 _gemvPartials = _accelerator.Allocate1D<float>(partials);
             }
 
-            if ((long)tiles * rowGroups > _gemvArrivals.Length)
+            if (rowGroups > _gemvArrivals.Length)
             {
                 // The counts must start at zero; every launch leaves them so.
                 _gemvArrivals.Dispose();
-                _gemvArrivals = _accelerator.Allocate1D<int>((long)tiles * rowGroups);
+                _gemvArrivals = _accelerator.Allocate1D<int>(rowGroups);
                 _gemvArrivals.MemSetToZero();
             }
         }
 
-        long groups = (long)tiles * rowGroups * slices;
-        int staged = Math.Min(shape.Tokens, GemvKernel.TokenTile) * (length / 4);
-        var config = new KernelConfig(new Index1D((int)groups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(staged));
+        long groups = (long)rowGroups * slices;
+        var config = new KernelConfig(new Index1D((int)groups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(length / 4));
         _gemv(config, x, weight, bias, gain, y, _gemvPartials.View, _gemvArrivals.View, shape with { SliceLength = length }, SpecializedValue.New(shape.WeightType));
     }
 

@@ -4,50 +4,32 @@ using ILGPU.Runtime;
 namespace Memory.Kernels;
 
 /// <summary>
-/// <see cref="MatMulKernel"/>'s product for a few tokens (a decode step of up to <see cref="MaxTokens"/> sequences, or
-/// rows of logits), which is all weight traffic. The grid is (token tile × row group × K slice): a group stages x̂ of
-/// its tile's tokens (up to <see cref="TokenTile"/>) for its slice of K only (x; x · gain, the RMSNorm's 1/rms factor
-/// applied at the end; or silu(gate) · up, the SwiGLU activation folded in) in dynamic shared memory, then each warp
-/// takes two weight rows, reads its slice of them once, sixteen bytes (eight weights) per lane and load, all requested
-/// before x̂ is staged, and multiplies them with every token of the tile — so eight sequences cost about one's weight
-/// traffic. With one slice a warp writes its rows; with several every
+/// <see cref="MatMulKernel"/>'s product for a single token (a batch-1 decode step, or one row of logits), which is
+/// all weight traffic. The grid is (row group × K slice): a group stages x̂ for its slice of K only (x; x · gain, the
+/// RMSNorm's 1/rms factor applied at the end; or silu(gate) · up, the SwiGLU activation folded in) in dynamic shared
+/// memory, then each warp takes two weight rows and reads them sixteen bytes (eight weights) per lane and load,
+/// requesting a row pair's first loads before x̂ is staged. With one slice a warp writes its rows; with several every
 /// group writes its partial sums and the last group of a row group to arrive (an atomic count per row group) adds
 /// them up in slice order — so results do not depend on scheduling — applies the norm, bias and accumulation, and
 /// resets the count for the next launch. Slicing K keeps every group's staging short (a long K, like the down
 /// projection's, was staged whole by every group before, at a cost above its share of the weights) and gives few-row
-/// products enough groups to fill the GPU. Needs 16-bit weights (and gain), K a multiple of eight, slices of at most
-/// <see cref="MaxSliceLength"/> for the warp size, and x, the weight and the gain on 16-byte boundaries (whole buffers
-/// are). Outputs go where <see cref="MatMulKernel"/> puts them (stacked projections as separate [tokens, w] segments).
+/// products enough groups to fill the GPU. Needs 16-bit weights (and gain), K a multiple of eight, and x, the weight
+/// and the gain on 16-byte boundaries (whole buffers are).
 /// </summary>
 public static class GemvKernel
 {
     /// <summary>Weights per 16-byte load.</summary>
     public const int Oct = 8;
 
-    /// <summary>Tokens whose x̂ a group stages and multiplies with each weight load.</summary>
-    public const int TokenTile = 8;
-
-    /// <summary>Most tokens (four token tiles, the weights then read from L2 by all but one) the launcher sends here.</summary>
-    public const int MaxTokens = 32;
-
-    /// <summary>Loads of each row a lane makes (so 2 · 4 · 16 bytes per lane, all in flight at once).</summary>
+    /// <summary>Loads of each row a lane keeps in flight (so 2 · 4 · 16 bytes per lane).</summary>
     private const int Depth = 4;
 
-    /// <summary>Longest slice on a warp of <paramref name="warpSize"/> lanes: one load batch per lane and row.</summary>
-    public static int MaxSliceLength(int warpSize) => Depth * warpSize * Oct;
-
-    /// <summary>The slices a K splits into at the given slice length (a multiple of <see cref="Oct"/>).</summary>
-    public static int Slices(int k, int sliceLength) => (k + sliceLength - 1) / sliceLength;
-
     /// <summary>
-    /// The kernel (explicitly grouped; grid = token tiles × row groups × slices, slice fastest; group size a multiple of
-    /// the warp size; dynamic shared memory of min(tokens, <see cref="TokenTile"/>) · <see cref="MatMulShape.SliceLength"/>
-    /// / 4 <see cref="Float4"/>s).
+    /// The kernel (explicitly grouped; grid = row groups × slices, slice fastest; group size a multiple of the warp size;
+    /// dynamic shared memory of <see cref="MatMulShape.SliceLength"/> / 4 <see cref="Float4"/>s).
     /// </summary>
-    /// <param name="partials">
-    /// Slices · tokens · N floats, then row groups · slices · tokens more with a norm (unused with one slice).
-    /// </param>
-    /// <param name="arrivals">One zero count per (token tile, row group) (unused with one slice); left zero.</param>
+    /// <param name="partials">Slices · N floats, then row groups · slices more with a norm (unused with one slice).</param>
+    /// <param name="arrivals">One zero count per row group (unused with one slice); left zero.</param>
     /// <param name="weightType">
     /// The weight's encoding as a compile-time constant (one compiled kernel per encoding): the widening is then a
     /// single shift or conversion per weight, without a test of the type.
@@ -56,108 +38,79 @@ public static class GemvKernel
     {
         var xs = SharedMemory.GetDynamic<Float4>();
         var scratch = SharedMemory.Allocate<float>(GroupReductions.ScratchSize);
-        var squares = SharedMemory.Allocate<float>(TokenTile);
         var last = SharedMemory.Allocate<int>(1);
         int n = shape.N;
         int k = shape.K;
-        int tokens = shape.Tokens;
         int sliceLength = shape.SliceLength;
-        int slices = Slices(k, sliceLength);
+        int slices = (k + sliceLength - 1) / sliceLength;
+        int slice = Grid.IdxX % slices;
+        int rowGroup = Grid.IdxX / slices;
         int lanes = Warp.WarpSize;
         int lane = Warp.LaneIdx;
         int rowsPerGroup = 2 * (Group.DimX / lanes);
-        int rowGroups = (n + rowsPerGroup - 1) / rowsPerGroup;
-        int tile = Grid.IdxX / (rowGroups * slices);
-        int slice = Grid.IdxX % slices;
-        int rowGroup = (Grid.IdxX / slices) % rowGroups;
-        int firstToken = tile * TokenTile;
-        int tileTokens = Math.Min(TokenTile, tokens - firstToken);
         int row = (rowGroup * rowsPerGroup) + (2 * Warp.WarpIdx);
         int first = slice * sliceLength;
         int length = Math.Min(sliceLength, k - first);
         int octs = length / Oct;
-        int stride = sliceLength / 4;
+        var w16 = w.Cast<Bits128>();
         int rowA = Math.Min(row, n - 1);
         int rowB = Math.Min(row + 1, n - 1);
-        var w16 = w.Cast<Bits128>();
+        int baseA = (rowA * (k / Oct)) + (first / Oct);
+        int baseB = (rowB * (k / Oct)) + (first / Oct);
 
-        // The row pair's loads do not depend on x̂: their DRAM latency overlaps the staging's. One batch covers the
-        // lane's share of the slice (the launcher keeps slices within MaxSliceLength).
-        var batch = OctBatch.Load(w16, (rowA * (k / Oct)) + (first / Oct), (rowB * (k / Oct)) + (first / Oct), lane, octs, lanes);
-        bool normed = shape.NormType != WeightType.None;
-        if (tileTokens == 1)
-        {
-            // One token: the whole group stages it (a batch-1 decode step's products are latency-bound).
-            float sum = Stage(x, norm, xs, shape, firstToken, first, length, Group.IdxX, Group.DimX);
-            float total = normed ? GroupReductions.Sum(sum, scratch) : 0f;
-            if (Group.IdxX == 0)
-            {
-                squares[0] = total;
-            }
-        }
-        else
-        {
-            // Several: a warp per token row, its squares summed within the warp (no group reduction per token).
-            int warps = Group.DimX / lanes;
-            for (int t = Warp.WarpIdx; t < tileTokens; t += warps)
-            {
-                float sum = Stage(x, norm, xs.SubView(t * stride, stride), shape, firstToken + t, first, length, lane, lanes);
-                sum = GroupReductions.WarpSum(sum);
-                if (lane == 0)
-                {
-                    squares[t] = sum;
-                }
-            }
-        }
-
+        // The row pair's first loads do not depend on x̂: their DRAM latency overlaps the staging's.
+        var batch = OctBatch.Load(w16, baseA, baseB, lane, octs, lanes);
+        float squares = Stage(x, norm, xs, shape, first, length);
+        float total = shape.NormType != WeightType.None ? GroupReductions.Sum(squares, scratch) : 0f;
         Group.Barrier();
-        for (int t = 0; t < tileTokens; t++)
+
+        // A slice of the default length is one batch on a 32-lane warp; longer ones (and the CPU accelerator's 4-lane
+        // warps) load each further batch as they reach it. Not double-buffered: a second batch in flight took 94
+        // registers a thread, leaving the big products short of co-resident groups (1.8 waves for gate/up on an H200).
+        float da = 0f, db = 0f;
+        batch.Dot(xs, lane, octs, lanes, weightType, ref da, ref db);
+        for (int o = lane + (Depth * lanes); o < octs; o += Depth * lanes)
         {
-            float da = 0f, db = 0f;
-            batch.Dot(xs.SubView(t * stride, stride), lane, octs, lanes, weightType, ref da, ref db);
-            da = GroupReductions.WarpSum(da);
-            db = GroupReductions.WarpSum(db);
-            if (lane == 0 && row < n)
-            {
-                int token = firstToken + t;
-                if (slices == 1)
-                {
-                    float scale = Scale(squares[t], shape);
-                    Store(y, bias, shape, token, row, scale * da);
-                    if (row + 1 < n)
-                    {
-                        Store(y, bias, shape, token, row + 1, scale * db);
-                    }
-                }
-                else
-                {
-                    partials[(((slice * tokens) + token) * n) + row] = da;
-                    if (row + 1 < n)
-                    {
-                        partials[(((slice * tokens) + token) * n) + row + 1] = db;
-                    }
-                }
-            }
+            OctBatch.Load(w16, baseA, baseB, o, octs, lanes).Dot(xs, o, octs, lanes, weightType, ref da, ref db);
         }
 
+        da = GroupReductions.WarpSum(da);
+        db = GroupReductions.WarpSum(db);
         if (slices == 1)
         {
+            if (lane == 0 && row < n)
+            {
+                float scale = Scale(total, shape);
+                Store(y, bias, shape, row, scale * da);
+                if (row + 1 < n)
+                {
+                    Store(y, bias, shape, row + 1, scale * db);
+                }
+            }
+
             return;
         }
 
-        int squaresBase = (slices * tokens * n) + (((rowGroup * slices) + slice) * tokens);
-        if (normed && Group.IdxX < tileTokens)
+        if (lane == 0 && row < n)
         {
-            partials[squaresBase + firstToken + Group.IdxX] = squares[Group.IdxX];
+            partials[(slice * n) + row] = da;
+            if (row + 1 < n)
+            {
+                partials[(slice * n) + row + 1] = db;
+            }
+        }
+
+        if (Group.IdxX == 0 && shape.NormType != WeightType.None)
+        {
+            partials[(slices * n) + (rowGroup * slices) + slice] = total;
         }
 
         // Partials visible device-wide before this group counts itself in (the classic threadfence reduction).
-        int counter = (tile * rowGroups) + rowGroup;
         MemoryFence.DeviceLevel();
         Group.Barrier();
         if (Group.IdxX == 0)
         {
-            last[0] = Atomic.Add(ref arrivals[counter], 1) == slices - 1 ? 1 : 0;
+            last[0] = Atomic.Add(ref arrivals[rowGroup], 1) == slices - 1 ? 1 : 0;
         }
 
         Group.Barrier();
@@ -167,54 +120,60 @@ public static class GemvKernel
         }
 
         MemoryFence.DeviceLevel();
-        for (int item = Group.IdxX; item < rowsPerGroup * tileTokens; item += Group.DimX)
+        float sum = 0f;
+        if (shape.NormType != WeightType.None)
         {
-            int target = (rowGroup * rowsPerGroup) + (item % rowsPerGroup);
-            int token = firstToken + (item / rowsPerGroup);
+            for (int s = 0; s < slices; s++)
+            {
+                sum += partials[(slices * n) + (rowGroup * slices) + s];
+            }
+        }
+
+        float rowScale = Scale(sum, shape);
+        for (int r = Group.IdxX; r < rowsPerGroup; r += Group.DimX)
+        {
+            int target = (rowGroup * rowsPerGroup) + r;
             if (target < n)
             {
-                float dot = 0f, sum = 0f;
+                float dot = 0f;
                 for (int s = 0; s < slices; s++)
                 {
-                    dot += partials[(((s * tokens) + token) * n) + target];
-                    if (normed)
-                    {
-                        sum += partials[(slices * tokens * n) + (((rowGroup * slices) + s) * tokens) + token];
-                    }
+                    dot += partials[(s * n) + target];
                 }
 
-                Store(y, bias, shape, token, target, Scale(sum, shape) * dot);
+                Store(y, bias, shape, target, rowScale * dot);
             }
         }
 
         if (Group.IdxX == 0)
         {
-            arrivals[counter] = 0;
+            arrivals[rowGroup] = 0;
         }
     }
+
+    /// <summary>The slices a K splits into at the given slice length (a multiple of <see cref="Oct"/>).</summary>
+    public static int Slices(int k, int sliceLength) => (k + sliceLength - 1) / sliceLength;
 
     /// <summary>1/rms from the sum of squares over all of K with a norm; 1 without.</summary>
     private static float Scale(float squares, MatMulShape shape) =>
         shape.NormType != WeightType.None ? 1f / MathF.Sqrt((squares / shape.K) + shape.NormEps) : 1f;
 
     /// <summary>
-    /// x̂ of one token's K elements [first, first + length) into shared memory, four at a time, by the threads
-    /// <paramref name="thread"/>, + <paramref name="threads"/>, …, without the norm's 1/rms factor; returns this thread's
-    /// share of Σx² over the slice (0 without a norm). No barrier: the caller's reduction or barrier follows.
+    /// x̂ of K elements [first, first + length) into shared memory, four at a time, without the norm's 1/rms factor;
+    /// returns this thread's share of Σx² over the slice (0 without a norm). Ends before any barrier: the caller's
+    /// reduction or barrier follows.
     /// </summary>
-    private static float Stage(ArrayView<float> x, ArrayView<ushort> norm, ArrayView<Float4> xs, MatMulShape shape, int token, int first, int length, int thread, int threads)
+    private static float Stage(ArrayView<float> x, ArrayView<ushort> norm, ArrayView<Float4> xs, MatMulShape shape, int first, int length)
     {
         var x4 = x.Cast<Float4>();
         var g4 = norm.Cast<ulong>();
         bool gated = shape.GatedInput != 0;
         bool normed = shape.NormType != WeightType.None;
         int quads = length / 4;
-        int offset = ((token * shape.K) + first) / 4;
-        // Gated input: the tokens' gates [tokens, K], then their ups.
-        int up = shape.Tokens * shape.K / 4;
-        int gain = first / 4;
+        int offset = first / 4;
+        int up = shape.K / 4;
         float squares = 0f;
-        for (int i = thread; i < quads; i += threads)
+        for (int i = Group.IdxX; i < quads; i += Group.DimX)
         {
             var v = x4[offset + i];
             if (gated)
@@ -224,7 +183,7 @@ public static class GemvKernel
             }
             else if (normed)
             {
-                ulong g = g4[gain + i];
+                ulong g = g4[offset + i];
                 squares += ((v.X * v.X) + (v.Y * v.Y)) + ((v.Z * v.Z) + (v.W * v.W));
                 int type = shape.NormType;
                 v = new Float4(
@@ -240,13 +199,13 @@ public static class GemvKernel
         return squares;
     }
 
-    private static void Store(ArrayView<float> y, ArrayView<ushort> bias, MatMulShape shape, int token, int row, float value)
+    private static void Store(ArrayView<float> y, ArrayView<ushort> bias, MatMulShape shape, int row, float value)
     {
         if (shape.BiasType != WeightType.None)
         {
             value += WeightLoads.Load(bias, row, shape.BiasType);
         }
 
-        MatMulKernel.Store(y, shape, token, row, value);
+        y[row] = shape.Accumulate != 0 ? y[row] + value : value;
     }
 }
