@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace Memory.Inference.Decoding;
 
@@ -22,7 +24,7 @@ public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
         {
             _lock?.Dispose();
             _host = GC.AllocateUninitializedArray<T>(checked((int)Grow(_host.LongLength, length)), pinned: true);
-            _lock = accelerator.CreatePageLockFromPinned(_host);
+            _lock = PageLock(_host);
         }
 
         return _host;
@@ -73,6 +75,34 @@ public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
         _lock = null;
         _host = [];
     }
+
+    /// <summary>Arrays below this stay pageable: their copies gain nothing measurable from page-locking.</summary>
+    private const long PageLockMinimumBytes = 64 * 1024;
+
+    private PageLockScope<T>? PageLock(T[] host)
+    {
+        if ((long)host.Length * Unsafe.SizeOf<T>() < PageLockMinimumBytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            return accelerator.CreatePageLockFromPinned(host);
+        }
+        catch (CudaException e) when (AlreadyRegistered(e))
+        {
+            // Registration pins whole pages, and arrays on the pinned object heap sit next to each other: when this one
+            // shares its first or last page with another registered staging array (the codec has a dozen), CUDA refuses
+            // it. Its copies then stay pageable: correct, only slower (seen on an H200 as a failed KV decode).
+            return null;
+        }
+    }
+
+    // CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED; ILGPU reports the error by name and CUDA's text.
+    private static bool AlreadyRegistered(CudaException e) =>
+        (e.Error?.Contains(nameof(CudaError.CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED), StringComparison.Ordinal) ?? false)
+        || e.Message.Contains("already mapped", StringComparison.Ordinal);
 
     /// <summary>Doubling, so a slowly growing batch size reallocates a logarithmic number of times.</summary>
     private static long Grow(long current, long needed) => Math.Max(needed, Math.Min(2 * current, int.MaxValue));
