@@ -22,7 +22,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
         // ILGPU's CPU accelerator runs kernels far slower than the host coder: one layer a block, two presets.
         var items = Enumerable.Range(1, 16).Select(k => Spiky(SyntheticKv.Create(1, 256, (16 * k) + 1, 100 + k), 200 + k)).ToList();
         Assert.Equal(Enumerable.Range(1, 16), items.Select(i => QuantizedPlaneCoder.LaneCount(i.Tokens, i.Channels)));
-        var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
+        using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         foreach (var preset in new[] { KvCodecPreset.High, KvCodecPreset.Compact })
         {
             var encoded = cpu.Codec.EncodeBatch(items, preset);
@@ -43,7 +43,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
     public void Odd_shapes_decode_like_the_host(int layers, int tokens, int channels)
     {
         var items = new[] { SyntheticKv.Create(layers, tokens, channels, tokens + channels), Spiky(SyntheticKv.Create(layers, tokens, channels, 7 * channels), channels) };
-        var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
+        using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         foreach (var preset in Quantized)
         {
             var encoded = cpu.Codec.EncodeBatch(items, preset);
@@ -55,7 +55,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
     [Fact]
     public void Lossless_and_quantised_blocks_share_a_batch()
     {
-        var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
+        using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         var a = SyntheticKv.Create(2, 64, 40, 61);
         var b = SyntheticKv.Create(1, 16, 40, 62);
         var c = SyntheticKv.Create(2, 64, 40, 63);
@@ -71,7 +71,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
     {
         // One huge outlier in a flat plane (the largest residuals: two raw chunks, high classes right after it) and a
         // plane of constants (zero residuals, the lowest class).
-        var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
+        using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         int tokens = 256, channels = 64, plane = tokens * channels;
         var keys = new ushort[plane];
         var values = new ushort[plane];
@@ -97,7 +97,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
     {
         // Checksum recomputed after the flips, so only the section parser and the lane decoder can catch them; the device
         // must agree with the host on every stream: the same error kind (for one flip), or the same decoded bits.
-        var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
+        using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         var random = new Random(64);
         var sources = new[]
         {
@@ -145,7 +145,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
     [Fact]
     public void A_corrupt_block_fails_the_whole_batch()
     {
-        var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
+        using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         var encoded = device.EncodeBatch([SyntheticKv.Create(1, 64, 32, 69), SyntheticKv.Create(1, 64, 32, 70)], KvCodecPreset.Balanced);
         var random = new Random(71);
         int rejected = 0;

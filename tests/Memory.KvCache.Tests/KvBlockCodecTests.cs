@@ -103,7 +103,7 @@ public sealed class KvBlockCodecTests(CpuAccelerator cpu)
     [Fact]
     public void Kernel_and_host_quantisation_write_the_same_bitstream()
     {
-        var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
+        using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         Assert.True(device.QuantizesOnAccelerator);
         Assert.False(cpu.Codec.QuantizesOnAccelerator);
         var items = new[] { SyntheticKv.Create(3, 64, 32, 26), SyntheticKv.Create(3, 64, 32, 27), SyntheticKv.Create(2, 5, 32, 28) };

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
@@ -8,7 +9,16 @@ namespace Memory.Inference.Decoding;
 /// <summary>
 /// A device buffer and a page-locked host array of one element type, grown on demand and never shrunk, so a batch
 /// costs one DMA copy each way instead of an allocation, a free and a pageable copy per block (the decoder's KV block
-/// import/export and the KV codec's device decoder both stage through it). Not thread-safe.
+/// import/export and the KV codec's device encoder and decoder stage through it). Not thread-safe. Dispose it on a thread
+/// the accelerator is bound to: a CUDA page lock is released in the context current on the disposing thread.
+/// <para>
+/// The host side is a pinned GC array registered with the driver (cuMemHostRegister), and only <see cref="Dispose"/>
+/// unregisters it. A staging dropped without it must not hand that array back to the GC: ILGPU's page-lock finalizer runs
+/// on the finalizer thread, where no CUDA context is current, so the range may stay registered while the pinned heap
+/// gives the same addresses to the next staging array, whose registration then fails
+/// (CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED), or is undone under it by the late finalizer. So the finalizer of an
+/// undisposed staging keeps its host array alive for the rest of the process: a bounded leak instead of aliasing.
+/// </para>
 /// </summary>
 public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
     where T : unmanaged
@@ -17,7 +27,7 @@ public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
     private T[] _host = [];
     private PageLockScope<T>? _lock;
 
-    /// <summary>The host side, at least <paramref name="length"/> long (page-locked).</summary>
+    /// <summary>The host side, at least <paramref name="length"/> long (page-locked from 64 KB, where CUDA accepts it).</summary>
     public T[] Host(long length)
     {
         if (_host.LongLength < length)
@@ -74,6 +84,16 @@ public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
         _device = null;
         _lock = null;
         _host = [];
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Never disposed: root the still-registered host array for good (see the class remarks), free nothing else.</summary>
+    ~DeviceStaging()
+    {
+        if (_lock is not null)
+        {
+            GCHandle.Alloc(_host);
+        }
     }
 
     /// <summary>Arrays below this stay pageable: their copies gain nothing measurable from page-locking.</summary>

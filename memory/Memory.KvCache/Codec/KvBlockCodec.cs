@@ -60,6 +60,13 @@ public sealed class KvBlockCodec : IDisposable
     {
         lock (_device)
         {
+            // Page locks are released in the CUDA context current on this thread, which may not be the accelerator's: one
+            // left registered while the GC reuses its pinned array's addresses breaks the next registration there.
+            if (_kernels is not null)
+            {
+                Accelerator.Bind();
+            }
+
             _laneDecoder?.Dispose();
             _laneEncoder?.Dispose();
         }
