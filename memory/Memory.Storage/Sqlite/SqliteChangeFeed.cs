@@ -1,0 +1,156 @@
+using Memory.Conversations.Model;
+using Memory.Storage.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Memory.Storage.Sqlite;
+
+/// <summary>
+/// Keeps one store instance's in-process indexes (vectors and text) in step with the file, whoever wrote it. The
+/// schema's triggers record each written row as the newest entry of memory_changes (a deleted row's entry is its
+/// tombstone); an instance loads every valid row at start-up together with the newest change number, then replays
+/// the entries after the last one it applied: after each of its own writes, and before each search, so a search on
+/// one instance sees what another instance on the same file has committed. The file stays the truth: an entry says
+/// which row to look at, and the row as it is now says what the indexes hold.
+/// </summary>
+internal sealed class SqliteChangeFeed : IDisposable
+{
+    private readonly VectorIndex _vectors;
+    private readonly TextIndex _texts;
+    private readonly int _dimensions;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    /// <summary>The tenant each indexed row belongs to: SQLite may hand a deleted rowid to another tenant's new memory.</summary>
+    private readonly Dictionary<long, string> _tenantOfRow = [];
+    private long _applied;
+
+    public SqliteChangeFeed(VectorIndex vectors, TextIndex texts, int dimensions)
+    {
+        _vectors = vectors;
+        _texts = texts;
+        _dimensions = dimensions;
+    }
+
+    /// <summary>Indexes every valid memory of the file; the changes committed after this snapshot are replayed later.</summary>
+    /// <returns>How many memories were indexed.</returns>
+    public int Load(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        _lock.Wait(cancellationToken);
+        try
+        {
+            // One read transaction: the newest change number and the rows come from the same snapshot.
+            using var snapshot = connection.BeginTransaction(deferred: true);
+            using (var newest = connection.CreateCommand())
+            {
+                newest.Transaction = snapshot;
+                newest.CommandText = "SELECT coalesce(max(change), 0) FROM memory_changes";
+                _applied = (long)newest.ExecuteScalar()!;
+            }
+
+            using var command = connection.CreateCommand();
+            command.Transaction = snapshot;
+            command.CommandText = "SELECT seq, tenant, user_id, agent_id, run_id, embedding, text FROM memories WHERE invalid_at IS NULL";
+            using var reader = command.ExecuteReader();
+            var count = 0;
+            while (reader.Read())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Index(reader.GetInt64(0), reader.GetString(1), ReadScope(reader, 2), reader.GetFieldValue<byte[]>(5), reader.GetString(6));
+                count++;
+            }
+
+            return count;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Applies every change committed after the last one applied.</summary>
+    public async Task CatchUpAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT c.change, c.row, c.tenant, m.seq IS NOT NULL AND m.invalid_at IS NULL, m.user_id, m.agent_id, m.run_id, m.embedding, m.text
+                FROM memory_changes c LEFT JOIN memories m ON m.seq = c.row AND m.tenant = c.tenant
+                WHERE c.change > $after ORDER BY c.change
+                """;
+            command.Parameters.AddWithValue("$after", _applied);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var row = reader.GetInt64(1);
+                var tenant = reader.GetString(2);
+                if (reader.GetBoolean(3))
+                {
+                    Index(row, tenant, ReadScope(reader, 4), reader.GetFieldValue<byte[]>(7), reader.GetString(8));
+                }
+                else
+                {
+                    Forget(row, tenant);
+                }
+
+                _applied = reader.GetInt64(0);
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Drops a reset tenant's indexes at once; the tombstones its rows left are then replayed as no-ops.</summary>
+    public async Task ForgetTenantAsync(string tenant, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            _vectors.RemoveTenant(tenant);
+            _texts.RemoveTenant(tenant);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    private void Index(long row, string tenant, MemoryScope scope, byte[] embedding, string text)
+    {
+        if (embedding.Length != _dimensions * sizeof(float))
+        {
+            throw new InvalidDataException($"Memory row {row} has an embedding of {embedding.Length} bytes; expected {_dimensions * sizeof(float)}.");
+        }
+
+        if (_tenantOfRow.TryGetValue(row, out var previous) && !string.Equals(previous, tenant, StringComparison.Ordinal))
+        {
+            Forget(row, previous);
+        }
+
+        _vectors.Upsert(tenant, row, scope, Int8Vectors.AsFloats(embedding));
+        _texts.Upsert(tenant, row, scope, IndexedText.Of(text));
+        _tenantOfRow[row] = tenant;
+    }
+
+    private void Forget(long row, string tenant)
+    {
+        _vectors.Remove(tenant, row);
+        _texts.Remove(tenant, row);
+        if (_tenantOfRow.TryGetValue(row, out var indexed) && !string.Equals(indexed, tenant, StringComparison.Ordinal))
+        {
+            _vectors.Remove(indexed, row);
+            _texts.Remove(indexed, row);
+        }
+
+        _tenantOfRow.Remove(row);
+    }
+
+    private static MemoryScope ReadScope(SqliteDataReader reader, int first) => new(
+        reader.IsDBNull(first) ? null : reader.GetString(first),
+        reader.IsDBNull(first + 1) ? null : reader.GetString(first + 1),
+        reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2));
+}
