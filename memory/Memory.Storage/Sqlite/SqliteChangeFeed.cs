@@ -1,5 +1,5 @@
 using Memory.Conversations.Model;
-using Memory.Storage.Text;
+using Memory.Storage.Vectors;
 using Microsoft.Data.Sqlite;
 
 namespace Memory.Storage.Sqlite;
@@ -14,19 +14,14 @@ namespace Memory.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteChangeFeed : IDisposable
 {
-    private readonly VectorIndex _vectors;
-    private readonly TextIndex _texts;
+    private readonly MemoryIndexes _indexes;
     private readonly int _dimensions;
     private readonly SemaphoreSlim _lock = new(1, 1);
-
-    /// <summary>The tenant each indexed row belongs to: SQLite may hand a deleted rowid to another tenant's new memory.</summary>
-    private readonly Dictionary<long, string> _tenantOfRow = [];
     private long _applied;
 
-    public SqliteChangeFeed(VectorIndex vectors, TextIndex texts, int dimensions)
+    public SqliteChangeFeed(MemoryIndexes indexes, int dimensions)
     {
-        _vectors = vectors;
-        _texts = texts;
+        _indexes = indexes;
         _dimensions = dimensions;
     }
 
@@ -90,7 +85,7 @@ internal sealed class SqliteChangeFeed : IDisposable
                 }
                 else
                 {
-                    Forget(row, tenant);
+                    _indexes.Forget(row, tenant);
                 }
 
                 _applied = reader.GetInt64(0);
@@ -108,8 +103,7 @@ internal sealed class SqliteChangeFeed : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            _vectors.RemoveTenant(tenant);
-            _texts.RemoveTenant(tenant);
+            _indexes.ForgetTenant(tenant);
         }
         finally
         {
@@ -126,27 +120,7 @@ internal sealed class SqliteChangeFeed : IDisposable
             throw new InvalidDataException($"Memory row {row} has an embedding of {embedding.Length} bytes; expected {_dimensions * sizeof(float)}.");
         }
 
-        if (_tenantOfRow.TryGetValue(row, out var previous) && !string.Equals(previous, tenant, StringComparison.Ordinal))
-        {
-            Forget(row, previous);
-        }
-
-        _vectors.Upsert(tenant, row, scope, Int8Vectors.AsFloats(embedding));
-        _texts.Upsert(tenant, row, scope, IndexedText.Of(text));
-        _tenantOfRow[row] = tenant;
-    }
-
-    private void Forget(long row, string tenant)
-    {
-        _vectors.Remove(tenant, row);
-        _texts.Remove(tenant, row);
-        if (_tenantOfRow.TryGetValue(row, out var indexed) && !string.Equals(indexed, tenant, StringComparison.Ordinal))
-        {
-            _vectors.Remove(indexed, row);
-            _texts.Remove(indexed, row);
-        }
-
-        _tenantOfRow.Remove(row);
+        _indexes.Index(row, tenant, scope, Int8Vectors.AsFloats(embedding), text);
     }
 
     private static MemoryScope ReadScope(SqliteDataReader reader, int first) => new(

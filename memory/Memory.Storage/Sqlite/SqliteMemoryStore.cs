@@ -2,6 +2,7 @@ using System.Text.Json;
 using Memory.Conversations.Model;
 using Memory.Conversations.Storage;
 using Memory.Storage.Text;
+using Memory.Storage.Vectors;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -20,8 +21,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
     private readonly string _connectionString;
     private readonly int _dimensions;
     private readonly ILogger _logger;
-    private readonly VectorIndex _index;
-    private readonly TextIndex _texts = new();
+    private readonly MemoryIndexes _indexes;
     private readonly SqliteChangeFeed _changes;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SemaphoreSlim _initializeLock = new(1, 1);
@@ -42,8 +42,8 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         }.ToString();
         _dimensions = embeddingDimensions;
         _logger = logger;
-        _index = new VectorIndex(embeddingDimensions);
-        _changes = new SqliteChangeFeed(_index, _texts, embeddingDimensions);
+        _indexes = new MemoryIndexes(embeddingDimensions);
+        _changes = new SqliteChangeFeed(_indexes, embeddingDimensions);
     }
 
     public string Name => "sqlite";
@@ -421,7 +421,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         await _changes.CatchUpAsync(connection, cancellationToken);
         while (true)
         {
-            var hits = _index.Search(tenant, scope, query.Span, candidates);
+            var hits = _indexes.Vectors.Search(tenant, scope, query.Span, candidates);
             if (hits.Count == 0)
             {
                 return [];
@@ -461,7 +461,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         var candidates = filter.IsEmpty ? limit : (limit * 8) + 64;
         while (true)
         {
-            var hits = _texts.Search(tenant, scope, terms, candidates);
+            var hits = _indexes.Texts.Search(tenant, scope, terms, candidates);
             if (hits.Count == 0)
             {
                 return [];
@@ -561,8 +561,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         }
 
         _changes.Dispose();
-        _texts.Dispose();
-        _index.Dispose();
+        _indexes.Dispose();
         _writeLock.Dispose();
         _initializeLock.Dispose();
     }

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Memory.Conversations.Model;
 
-namespace Memory.Storage.Sqlite;
+namespace Memory.Storage.Vectors;
 
 /// <summary>
 /// The in-process vector index of one tenant: 4-bit and int8 codes of every valid memory in contiguous arrays,

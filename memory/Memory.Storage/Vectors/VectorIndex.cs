@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Memory.Conversations.Model;
 
-namespace Memory.Storage.Sqlite;
+namespace Memory.Storage.Vectors;
 
 /// <summary>The embedded store's vector indexes, one per tenant, so no scan ever passes over another tenant's rows.</summary>
 internal sealed class VectorIndex(int dimensions) : IDisposable

@@ -1,0 +1,61 @@
+using Memory.Conversations.Model;
+using Memory.Storage.Text;
+using Memory.Storage.Vectors;
+
+namespace Memory.Storage;
+
+/// <summary>
+/// One store instance's in-process indexes of the valid memories, vectors and text, each kept per tenant, and fed
+/// by the store's change feed: every index change goes through here, so both indexes always hold the same rows.
+/// Rows are the database's row numbers; callers re-read what a search returns, the database stays the truth.
+/// Not safe for concurrent writers: the change feed applies changes one at a time (searches may run alongside).
+/// </summary>
+internal sealed class MemoryIndexes : IDisposable
+{
+    /// <summary>The tenant each indexed row belongs to: SQLite may hand a deleted row number to another tenant's new memory.</summary>
+    private readonly Dictionary<long, string> _tenantOfRow = [];
+
+    public MemoryIndexes(int dimensions) => Vectors = new VectorIndex(dimensions);
+
+    public VectorIndex Vectors { get; }
+
+    public TextIndex Texts { get; } = new();
+
+    /// <summary>Adds or replaces a valid memory's row.</summary>
+    public void Index(long row, string tenant, MemoryScope scope, ReadOnlySpan<float> embedding, string text)
+    {
+        if (_tenantOfRow.TryGetValue(row, out var previous) && !string.Equals(previous, tenant, StringComparison.Ordinal))
+        {
+            Forget(row, previous);
+        }
+
+        Vectors.Upsert(tenant, row, scope, embedding);
+        Texts.Upsert(tenant, row, scope, IndexedText.Of(text));
+        _tenantOfRow[row] = tenant;
+    }
+
+    /// <summary>Removes a row that was deleted or invalidated (or never valid); unknown rows are ignored.</summary>
+    public void Forget(long row, string tenant)
+    {
+        Vectors.Remove(tenant, row);
+        Texts.Remove(tenant, row);
+        if (_tenantOfRow.Remove(row, out var indexed) && !string.Equals(indexed, tenant, StringComparison.Ordinal))
+        {
+            Vectors.Remove(indexed, row);
+            Texts.Remove(indexed, row);
+        }
+    }
+
+    /// <summary>Drops a reset tenant's indexes at once; the tombstones its rows left are then replayed as no-ops.</summary>
+    public void ForgetTenant(string tenant)
+    {
+        Vectors.RemoveTenant(tenant);
+        Texts.RemoveTenant(tenant);
+    }
+
+    public void Dispose()
+    {
+        Vectors.Dispose();
+        Texts.Dispose();
+    }
+}
