@@ -22,7 +22,7 @@ internal sealed class PostgresChangeFeed : IDisposable
     private readonly MemoryIndexes _indexes;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private long _xmax;
-    private long[] _inProgress = [];
+    private string[] _inProgress = [];
 
     public PostgresChangeFeed(MemoryIndexes indexes) => _indexes = indexes;
 
@@ -69,13 +69,16 @@ internal sealed class PostgresChangeFeed : IDisposable
             // Read committed: the second statement's snapshot is taken after the first's, so it sees at least every
             // transaction the first saw finished; what neither saw is in the horizon read by the first.
             batch.BatchCommands.Add(HorizonCommand());
+            // Two index scans on xid (an OR of the two conditions is planned as a scan of the whole log).
             var changes = new NpgsqlBatchCommand($"""
                 SELECT c.row, c.tenant, m.seq IS NOT NULL AND m.invalid_at IS NULL, {IndexedColumns}
-                FROM memory_changes c LEFT JOIN memories m ON m.seq = c.row AND m.tenant = c.tenant
-                WHERE c.xid >= @xmax::text::xid8 OR c.xid IN (SELECT x::text::xid8 FROM unnest(@in_progress) AS x)
+                FROM (SELECT row, tenant FROM memory_changes WHERE xid >= @xmax::text::xid8
+                      UNION
+                      SELECT row, tenant FROM memory_changes WHERE xid = ANY(@in_progress::xid8[])) AS c
+                LEFT JOIN memories m ON m.seq = c.row AND m.tenant = c.tenant
                 """);
             changes.Parameters.AddWithValue("xmax", NpgsqlDbType.Bigint, _xmax);
-            changes.Parameters.AddWithValue("in_progress", NpgsqlDbType.Array | NpgsqlDbType.Bigint, _inProgress);
+            changes.Parameters.AddWithValue("in_progress", NpgsqlDbType.Array | NpgsqlDbType.Text, _inProgress);
             batch.BatchCommands.Add(changes);
 
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -122,7 +125,7 @@ internal sealed class PostgresChangeFeed : IDisposable
     public void Dispose() => _lock.Dispose();
 
     private static NpgsqlBatchCommand HorizonCommand() => new(
-        "SELECT pg_snapshot_xmax(s)::text::bigint, ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x) FROM pg_current_snapshot() AS s");
+        "SELECT pg_snapshot_xmax(s)::text::bigint, ARRAY(SELECT x::text FROM pg_snapshot_xip(s) AS x) FROM pg_current_snapshot() AS s");
 
     private async Task ReadHorizonAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
@@ -131,10 +134,10 @@ internal sealed class PostgresChangeFeed : IDisposable
         (_xmax, _inProgress) = await ReadHorizonAsync(reader, cancellationToken);
     }
 
-    private static async Task<(long Xmax, long[] InProgress)> ReadHorizonAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    private static async Task<(long Xmax, string[] InProgress)> ReadHorizonAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetInt64(0), reader.GetFieldValue<long[]>(1));
+        return (reader.GetInt64(0), reader.GetFieldValue<string[]>(1));
     }
 
     private void Index(NpgsqlDataReader reader, long row, string tenant, int first)
