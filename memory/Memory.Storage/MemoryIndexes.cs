@@ -8,10 +8,12 @@ namespace Memory.Storage;
 /// One store instance's in-process indexes of the valid memories, vectors and text, each kept per tenant, and fed
 /// by the store's change feed: every index change goes through here, so both indexes always hold the same rows.
 /// Rows are the database's row numbers; callers re-read what a search returns, the database stays the truth.
-/// Not safe for concurrent writers: the change feed applies changes one at a time (searches may run alongside).
+/// Changes are applied one writer at a time, under <see cref="LockChangesAsync"/>; searches run alongside.
 /// </summary>
 internal sealed class MemoryIndexes : IDisposable
 {
+    private readonly SemaphoreSlim _changes = new(1, 1);
+
     /// <summary>The tenant each indexed row belongs to: SQLite may hand a deleted row number to another tenant's new memory.</summary>
     private readonly Dictionary<long, string> _tenantOfRow = [];
 
@@ -46,16 +48,40 @@ internal sealed class MemoryIndexes : IDisposable
         }
     }
 
-    /// <summary>Drops a reset tenant's indexes at once; the tombstones its rows left are then replayed as no-ops.</summary>
-    public void ForgetTenant(string tenant)
+    /// <summary>Waits until this caller alone may change the indexes; disposing the result lets the next one in.</summary>
+    public async Task<IDisposable> LockChangesAsync(CancellationToken cancellationToken)
     {
-        Vectors.RemoveTenant(tenant);
-        Texts.RemoveTenant(tenant);
+        await _changes.WaitAsync(cancellationToken);
+        return new ChangeLock(_changes);
+    }
+
+    /// <summary>Drops a reset tenant's indexes at once; the tombstones its rows left are then replayed as no-ops.</summary>
+    public async Task ForgetTenantAsync(string tenant, CancellationToken cancellationToken)
+    {
+        using (await LockChangesAsync(cancellationToken))
+        {
+            Vectors.RemoveTenant(tenant);
+            Texts.RemoveTenant(tenant);
+        }
     }
 
     public void Dispose()
     {
         Vectors.Dispose();
         Texts.Dispose();
+        _changes.Dispose();
+    }
+
+    private sealed class ChangeLock(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
     }
 }

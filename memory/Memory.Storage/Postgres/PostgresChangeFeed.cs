@@ -15,12 +15,11 @@ namespace Memory.Storage.Postgres;
 /// Entries seen twice are applied twice, harmlessly: each says which row to re-read, and the row as it is now says
 /// what the indexes hold.
 /// </summary>
-internal sealed class PostgresChangeFeed : IDisposable
+internal sealed class PostgresChangeFeed
 {
     private const string IndexedColumns = "m.user_id, m.agent_id, m.run_id, m.embedding, m.text";
 
     private readonly MemoryIndexes _indexes;
-    private readonly SemaphoreSlim _lock = new(1, 1);
     private long _xmax;
     private string[] _inProgress = [];
 
@@ -30,8 +29,7 @@ internal sealed class PostgresChangeFeed : IDisposable
     /// <returns>How many memories were indexed.</returns>
     public async Task<int> LoadAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
-        try
+        using (await _indexes.LockChangesAsync(cancellationToken))
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
@@ -51,17 +49,12 @@ internal sealed class PostgresChangeFeed : IDisposable
             await snapshot.CommitAsync(cancellationToken);
             return count;
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
     /// <summary>Applies every change committed since the last look.</summary>
     public async Task CatchUpAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
-        try
+        using (await _indexes.LockChangesAsync(cancellationToken))
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var batch = new NpgsqlBatch(connection);
@@ -102,27 +95,7 @@ internal sealed class PostgresChangeFeed : IDisposable
             _xmax = xmax;
             _inProgress = inProgress;
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
-
-    /// <summary>Drops a reset tenant's indexes at once; the tombstones its rows left are then replayed as no-ops.</summary>
-    public async Task ForgetTenantAsync(string tenant, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            _indexes.ForgetTenant(tenant);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    public void Dispose() => _lock.Dispose();
 
     private static NpgsqlBatchCommand HorizonCommand() => new(
         "SELECT pg_snapshot_xmax(s)::text::bigint, ARRAY(SELECT x::text FROM pg_snapshot_xip(s) AS x) FROM pg_current_snapshot() AS s");

@@ -282,7 +282,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM memory_history WHERE tenant = @tenant") { Parameters = { new("tenant", tenant) } });
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await _changes.ForgetTenantAsync(tenant, cancellationToken);
+        await _indexes.ForgetTenantAsync(tenant, cancellationToken);
         await _changes.CatchUpAsync(DataSource, cancellationToken);
         _logger.LogInformation("Reset tenant {Tenant}", tenant);
     }
@@ -500,7 +500,6 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
-        _changes.Dispose();
         _indexes.Dispose();
         _initializeLock.Dispose();
     }

@@ -12,11 +12,10 @@ namespace Memory.Storage.Sqlite;
 /// one instance sees what another instance on the same file has committed. The file stays the truth: an entry says
 /// which row to look at, and the row as it is now says what the indexes hold.
 /// </summary>
-internal sealed class SqliteChangeFeed : IDisposable
+internal sealed class SqliteChangeFeed
 {
     private readonly MemoryIndexes _indexes;
     private readonly int _dimensions;
-    private readonly SemaphoreSlim _lock = new(1, 1);
     private long _applied;
 
     public SqliteChangeFeed(MemoryIndexes indexes, int dimensions)
@@ -27,10 +26,9 @@ internal sealed class SqliteChangeFeed : IDisposable
 
     /// <summary>Indexes every valid memory of the file; the changes committed after this snapshot are replayed later.</summary>
     /// <returns>How many memories were indexed.</returns>
-    public int Load(SqliteConnection connection, CancellationToken cancellationToken)
+    public async Task<int> LoadAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        _lock.Wait(cancellationToken);
-        try
+        using (await _indexes.LockChangesAsync(cancellationToken))
         {
             // One read transaction: the newest change number and the rows come from the same snapshot.
             using var snapshot = connection.BeginTransaction(deferred: true);
@@ -55,17 +53,12 @@ internal sealed class SqliteChangeFeed : IDisposable
 
             return count;
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
     /// <summary>Applies every change committed after the last one applied.</summary>
     public async Task CatchUpAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
-        try
+        using (await _indexes.LockChangesAsync(cancellationToken))
         {
             await using var command = connection.CreateCommand();
             command.CommandText = """
@@ -91,27 +84,7 @@ internal sealed class SqliteChangeFeed : IDisposable
                 _applied = reader.GetInt64(0);
             }
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
-
-    /// <summary>Drops a reset tenant's indexes at once; the tombstones its rows left are then replayed as no-ops.</summary>
-    public async Task ForgetTenantAsync(string tenant, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            _indexes.ForgetTenant(tenant);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    public void Dispose() => _lock.Dispose();
 
     private void Index(long row, string tenant, MemoryScope scope, byte[] embedding, string text)
     {

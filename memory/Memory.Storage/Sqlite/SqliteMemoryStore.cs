@@ -74,7 +74,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
 
             await using var connection = await OpenAsync(cancellationToken);
             SqliteSchema.Apply(connection, _dimensions);
-            var loaded = _changes.Load(connection, cancellationToken);
+            var loaded = await _changes.LoadAsync(connection, cancellationToken);
             _initialized = true;
             _logger.LogInformation("SQLite memory store ready at {Path} ({Count} memories indexed)", Path, loaded);
         }
@@ -322,7 +322,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                 command.Parameters.AddWithValue("$tenant", tenant);
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
-                await _changes.ForgetTenantAsync(tenant, cancellationToken);
+                await _indexes.ForgetTenantAsync(tenant, cancellationToken);
                 await _changes.CatchUpAsync(connection, cancellationToken);
             }
 
@@ -560,7 +560,6 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
             SqliteConnection.ClearPool(connection);
         }
 
-        _changes.Dispose();
         _indexes.Dispose();
         _writeLock.Dispose();
         _initializeLock.Dispose();

@@ -41,22 +41,6 @@ internal sealed class TenantTextIndex : IDisposable
     private int _slots;
     private long _totalLength;
 
-    public int Count
-    {
-        get
-        {
-            _lock.EnterReadLock();
-            try
-            {
-                return _slotOfRow.Count;
-            }
-            finally
-            {
-                _lock.ExitReadLock();
-            }
-        }
-    }
-
     /// <summary>Adds or replaces the text of a row.</summary>
     public void Upsert(long row, MemoryScope scope, IndexedText text)
     {

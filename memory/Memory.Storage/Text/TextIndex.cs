@@ -30,8 +30,6 @@ internal sealed class TextIndex : IDisposable
     public List<(long Row, double Score)> Search(string tenant, MemoryScope scope, IReadOnlyList<string> terms, int count) =>
         _tenants.TryGetValue(tenant, out var index) ? index.Search(scope, terms, count) : [];
 
-    public int Count(string tenant) => _tenants.TryGetValue(tenant, out var index) ? index.Count : 0;
-
     public void Dispose()
     {
         foreach (var index in _tenants.Values)
