@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Memory.Conversations.Model;
 using Memory.Storage.Text;
 using Memory.Storage.Vectors;
@@ -13,6 +14,9 @@ namespace Memory.Storage;
 internal sealed class MemoryIndexes : IDisposable
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
+
+    /// <summary>When the newest finished look at the change log began (a <see cref="Stopwatch"/> timestamp).</summary>
+    private long _lookedFrom = long.MinValue;
 
     /// <summary>The tenant each indexed row belongs to: SQLite may hand a deleted row number to another tenant's new memory.</summary>
     private readonly Dictionary<long, string> _tenantOfRow = [];
@@ -53,6 +57,28 @@ internal sealed class MemoryIndexes : IDisposable
     {
         await _changes.WaitAsync(cancellationToken);
         return new ChangeLock(_changes);
+    }
+
+    /// <summary>
+    /// Brings the indexes up to every change committed before this call: runs <paramref name="look"/> (read the
+    /// change log, apply what it says) unless a look that began after this call arrived has finished meanwhile. The
+    /// hybrid search's vector and text searches arrive together; the second then waits for the first's look instead
+    /// of making its own round trip.
+    /// </summary>
+    public async Task CatchUpAsync(Func<CancellationToken, Task> look, CancellationToken cancellationToken)
+    {
+        var arrived = Stopwatch.GetTimestamp();
+        using (await LockChangesAsync(cancellationToken))
+        {
+            if (_lookedFrom > arrived)
+            {
+                return;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            await look(cancellationToken);
+            _lookedFrom = started;
+        }
     }
 
     /// <summary>Drops a reset tenant's indexes at once; the tombstones its rows left are then replayed as no-ops.</summary>

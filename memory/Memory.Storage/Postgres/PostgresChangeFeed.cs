@@ -51,50 +51,53 @@ internal sealed class PostgresChangeFeed
         }
     }
 
-    /// <summary>Applies every change committed since the last look.</summary>
-    public async Task CatchUpAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <summary>Applies every change committed before this call (and maybe some after).</summary>
+    public Task CatchUpAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        _indexes.CatchUpAsync(look => LookAsync(dataSource, look), cancellationToken);
+
+    /// <summary>Applies every change committed since the last look; the caller holds the change lock.</summary>
+    private async Task LookAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        using (await _indexes.LockChangesAsync(cancellationToken))
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+
+        // Read committed: the second statement's snapshot is taken after the first's, so it sees at least every
+        // transaction the first saw finished; what neither saw is in the horizon read by the first.
+        batch.BatchCommands.Add(HorizonCommand());
+        // Two index scans on xid (an OR of the two conditions is planned as a scan of the whole log).
+        var changes = new NpgsqlBatchCommand($"""
+            SELECT c.row, c.tenant, m.seq IS NOT NULL AND m.invalid_at IS NULL, {IndexedColumns}
+            FROM (SELECT row, tenant FROM memory_changes WHERE xid >= @xmax::text::xid8
+                  UNION
+                  SELECT row, tenant FROM memory_changes WHERE xid = ANY(@in_progress::xid8[])) AS c
+            LEFT JOIN memories m ON m.seq = c.row AND m.tenant = c.tenant
+            """);
+        changes.Parameters.AddWithValue("xmax", NpgsqlDbType.Bigint, _xmax);
+        changes.Parameters.AddWithValue("in_progress", NpgsqlDbType.Array | NpgsqlDbType.Text, _inProgress);
+        batch.BatchCommands.Add(changes);
+
+        // Prepared once per pooled connection: planning the two statements cost more than running them.
+        await batch.PrepareAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var (xmax, inProgress) = await ReadHorizonAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var batch = new NpgsqlBatch(connection);
-
-            // Read committed: the second statement's snapshot is taken after the first's, so it sees at least every
-            // transaction the first saw finished; what neither saw is in the horizon read by the first.
-            batch.BatchCommands.Add(HorizonCommand());
-            // Two index scans on xid (an OR of the two conditions is planned as a scan of the whole log).
-            var changes = new NpgsqlBatchCommand($"""
-                SELECT c.row, c.tenant, m.seq IS NOT NULL AND m.invalid_at IS NULL, {IndexedColumns}
-                FROM (SELECT row, tenant FROM memory_changes WHERE xid >= @xmax::text::xid8
-                      UNION
-                      SELECT row, tenant FROM memory_changes WHERE xid = ANY(@in_progress::xid8[])) AS c
-                LEFT JOIN memories m ON m.seq = c.row AND m.tenant = c.tenant
-                """);
-            changes.Parameters.AddWithValue("xmax", NpgsqlDbType.Bigint, _xmax);
-            changes.Parameters.AddWithValue("in_progress", NpgsqlDbType.Array | NpgsqlDbType.Text, _inProgress);
-            batch.BatchCommands.Add(changes);
-
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var (xmax, inProgress) = await ReadHorizonAsync(reader, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            var row = reader.GetInt64(0);
+            var tenant = reader.GetString(1);
+            if (reader.GetBoolean(2))
             {
-                var row = reader.GetInt64(0);
-                var tenant = reader.GetString(1);
-                if (reader.GetBoolean(2))
-                {
-                    Index(reader, row, tenant, 3);
-                }
-                else
-                {
-                    _indexes.Forget(row, tenant);
-                }
+                Index(reader, row, tenant, 3);
             }
-
-            // Only once every entry is applied: a failed look is repeated whole.
-            _xmax = xmax;
-            _inProgress = inProgress;
+            else
+            {
+                _indexes.Forget(row, tenant);
+            }
         }
+
+        // Only once every entry is applied: a failed look is repeated whole.
+        _xmax = xmax;
+        _inProgress = inProgress;
     }
 
     private static NpgsqlBatchCommand HorizonCommand() => new(

@@ -55,34 +55,35 @@ internal sealed class SqliteChangeFeed
         }
     }
 
-    /// <summary>Applies every change committed after the last one applied.</summary>
-    public async Task CatchUpAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        using (await _indexes.LockChangesAsync(cancellationToken))
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                SELECT c.change, c.row, c.tenant, m.seq IS NOT NULL AND m.invalid_at IS NULL, m.user_id, m.agent_id, m.run_id, m.embedding, m.text
-                FROM memory_changes c LEFT JOIN memories m ON m.seq = c.row AND m.tenant = c.tenant
-                WHERE c.change > $after ORDER BY c.change
-                """;
-            command.Parameters.AddWithValue("$after", _applied);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var row = reader.GetInt64(1);
-                var tenant = reader.GetString(2);
-                if (reader.GetBoolean(3))
-                {
-                    Index(row, tenant, ReadScope(reader, 4), reader.GetFieldValue<byte[]>(7), reader.GetString(8));
-                }
-                else
-                {
-                    _indexes.Forget(row, tenant);
-                }
+    /// <summary>Applies every change committed before this call (and maybe some after).</summary>
+    public Task CatchUpAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
+        _indexes.CatchUpAsync(look => LookAsync(connection, look), cancellationToken);
 
-                _applied = reader.GetInt64(0);
+    /// <summary>Applies every change after the last one applied; the caller holds the change lock.</summary>
+    private async Task LookAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT c.change, c.row, c.tenant, m.seq IS NOT NULL AND m.invalid_at IS NULL, m.user_id, m.agent_id, m.run_id, m.embedding, m.text
+            FROM memory_changes c LEFT JOIN memories m ON m.seq = c.row AND m.tenant = c.tenant
+            WHERE c.change > $after ORDER BY c.change
+            """;
+        command.Parameters.AddWithValue("$after", _applied);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = reader.GetInt64(1);
+            var tenant = reader.GetString(2);
+            if (reader.GetBoolean(3))
+            {
+                Index(row, tenant, ReadScope(reader, 4), reader.GetFieldValue<byte[]>(7), reader.GetString(8));
             }
+            else
+            {
+                _indexes.Forget(row, tenant);
+            }
+
+            _applied = reader.GetInt64(0);
         }
     }
 
