@@ -7,8 +7,8 @@ namespace Memory.Storage.Text;
 /// The in-process inverted index of one tenant's valid memories: a posting list (slot, term count) per term, the
 /// length and scope codes of every slot, and BM25 over this tenant's documents only (FTS5's bm25 with k1 = 1.2,
 /// b = 0.75 and its floor on negative IDF). A search adds every posting of the query's terms into one score per
-/// document (term at a time), then keeps the best: exact, and about a microsecond per thousand postings, where
-/// FTS5 cost ~2 µs per matching row and had to be cut off on common words.
+/// document (term at a time), then keeps the best: exact over all matches, where FTS5's bm25 cost enough per matching
+/// row that the old plan ranked only the newest 1,000 matches of common words.
 /// Rows are SQLite rowids or PostgreSQL sequence numbers: callers re-read what they return from the database.
 /// Reads run in parallel; writes take the write lock.
 /// </summary>
