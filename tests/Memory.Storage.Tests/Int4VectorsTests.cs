@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Memory.Storage.Sqlite;
+using Memory.Storage.Vectors;
 
 namespace Memory.Storage.Tests;
 

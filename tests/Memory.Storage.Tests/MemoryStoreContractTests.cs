@@ -14,6 +14,9 @@ public abstract class MemoryStoreContractTests
 
     protected abstract IMemoryStore Store { get; }
 
+    /// <summary>A second store instance on the same database (another server), opened and initialised; the test disposes it.</summary>
+    protected abstract Task<IMemoryStore> OpenPeerAsync();
+
     private static MemoryScope User(string user) => new(user, null, null);
 
     [Fact]
@@ -219,6 +222,86 @@ public abstract class MemoryStoreContractTests
         Assert.Equal(1.0, byVector[0].Score, 3);
         Assert.Empty(await Store.SearchByTextAsync(tenant, User("u"), "bicycle", MetadataFilter.None, 10, None));
         Assert.Equal([memory.Id], (await Store.SearchByTextAsync(tenant, User("u"), "motorcycle", MetadataFilter.None, 10, None)).Select(s => s.Memory.Id));
+    }
+
+    [Fact]
+    public async Task A_second_store_on_the_same_database_sees_every_write_in_both_searches()
+    {
+        var tenant = TestMemories.NewTenant();
+        var intruder = TestMemories.NewTenant();
+        var kayakVector = TestVectors.Random(23);
+        var canoeVector = TestVectors.Random(24);
+        var gardenVector = TestVectors.Random(25);
+        var peer = await OpenPeerAsync();
+        try
+        {
+            // Opened before the writes: what it finds, it learned after start-up.
+            Assert.Empty(await peer.SearchByTextAsync(tenant, User("u"), "kayak", MetadataFilter.None, 10, None));
+            var kayak = TestMemories.Create(tenant, User("u"), "bought a red kayak", kayakVector);
+            var garden = TestMemories.Create(tenant, User("u"), "planted tomatoes in the garden", gardenVector);
+            var pottery = TestMemories.Create(tenant, User("u"), "signed up for a pottery class", TestVectors.Random(26));
+            await Store.AddAsync([kayak, garden, pottery], "api", None);
+
+            Assert.Equal([kayak.Id], (await peer.SearchByTextAsync(tenant, User("u"), "kayak", MetadataFilter.None, 10, None)).Select(s => s.Memory.Id));
+            Assert.Equal(kayak.Id, (await peer.SearchByVectorAsync(tenant, User("u"), kayakVector, MetadataFilter.None, 1, None))[0].Memory.Id);
+            Assert.Empty(await peer.SearchByTextAsync(intruder, User("u"), "kayak", MetadataFilter.None, 10, None));
+            Assert.Empty(await peer.SearchByVectorAsync(intruder, User("u"), kayakVector, MetadataFilter.None, 10, None));
+
+            await Store.UpdateAsync(tenant, kayak.Id, new MemoryUpdate("bought a green canoe", TestMemories.Hash("bought a green canoe"), canoeVector), "api", None);
+            Assert.Empty(await peer.SearchByTextAsync(tenant, User("u"), "kayak", MetadataFilter.None, 10, None));
+            Assert.Equal([kayak.Id], (await peer.SearchByTextAsync(tenant, User("u"), "canoe", MetadataFilter.None, 10, None)).Select(s => s.Memory.Id));
+            var nearest = (await peer.SearchByVectorAsync(tenant, User("u"), canoeVector, MetadataFilter.None, 1, None))[0];
+            Assert.Equal(kayak.Id, nearest.Memory.Id);
+            Assert.Equal(1.0, nearest.Score, 3);
+
+            await Store.DeleteAsync(tenant, garden.Id, "api", None);
+            await Store.UpdateAsync(tenant, pottery.Id,
+                new MemoryUpdate(pottery.Text, pottery.Hash, pottery.Embedding, InvalidAt: DateTimeOffset.UtcNow), "api", None);
+            Assert.Empty(await peer.SearchByTextAsync(tenant, User("u"), "tomatoes garden pottery class", MetadataFilter.None, 10, None));
+            Assert.DoesNotContain(await peer.SearchByVectorAsync(tenant, User("u"), gardenVector, MetadataFilter.None, 10, None), s => s.Memory.Id != kayak.Id);
+
+            // And the other way round: the peer's writes reach the first store.
+            var violin = TestMemories.Create(tenant, User("u"), "practised the violin", TestVectors.Random(27));
+            await peer.AddAsync([violin], "api", None);
+            Assert.Equal([violin.Id], (await Store.SearchByTextAsync(tenant, User("u"), "violin", MetadataFilter.None, 10, None)).Select(s => s.Memory.Id));
+
+            await Store.ResetAsync(tenant, None);
+            Assert.Empty(await peer.SearchByTextAsync(tenant, User("u"), "violin canoe", MetadataFilter.None, 10, None));
+            Assert.Empty(await peer.SearchByVectorAsync(tenant, User("u"), canoeVector, MetadataFilter.None, 10, None));
+        }
+        finally
+        {
+            await ((IAsyncDisposable)peer).DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_second_store_moves_a_row_that_another_tenant_took_over()
+    {
+        // SQLite gives a deleted newest row's number to the next insert, whatever its tenant.
+        var first = TestMemories.NewTenant();
+        var second = TestMemories.NewTenant();
+        var vector = TestVectors.Random(28);
+        var peer = await OpenPeerAsync();
+        try
+        {
+            var old = TestMemories.Create(first, User("u"), "a secret harbour", vector);
+            await Store.AddAsync([old], "api", None);
+            Assert.Single(await peer.SearchByTextAsync(first, User("u"), "harbour", MetadataFilter.None, 10, None));
+
+            await Store.DeleteAsync(first, old.Id, "api", None);
+            var taken = TestMemories.Create(second, User("u"), "a public harbour", vector);
+            await Store.AddAsync([taken], "api", None);
+
+            Assert.Empty(await peer.SearchByTextAsync(first, User("u"), "harbour", MetadataFilter.None, 10, None));
+            Assert.Empty(await peer.SearchByVectorAsync(first, User("u"), vector, MetadataFilter.None, 10, None));
+            Assert.Equal([taken.Id], (await peer.SearchByTextAsync(second, User("u"), "harbour", MetadataFilter.None, 10, None)).Select(s => s.Memory.Id));
+            Assert.Equal([taken.Id], (await peer.SearchByVectorAsync(second, User("u"), vector, MetadataFilter.None, 10, None)).Select(s => s.Memory.Id));
+        }
+        finally
+        {
+            await ((IAsyncDisposable)peer).DisposeAsync();
+        }
     }
 
     [Fact]

@@ -13,8 +13,15 @@ public sealed class PostgresStoreFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await PostgresTestDatabase.CreateAsync();
-        Store = new PostgresMemoryStore(_database.ConnectionString, TestVectors.Dimensions, NullLoggerFactory.Instance);
-        await Store.InitializeAsync(CancellationToken.None);
+        Store = await OpenPeerAsync();
+    }
+
+    /// <summary>Another store instance on the same schema, as a second server process would open it.</summary>
+    public async Task<PostgresMemoryStore> OpenPeerAsync()
+    {
+        var store = new PostgresMemoryStore(_database!.ConnectionString, TestVectors.Dimensions, NullLoggerFactory.Instance);
+        await store.InitializeAsync(CancellationToken.None);
+        return store;
     }
 
     public async Task DisposeAsync()

@@ -10,10 +10,14 @@ public sealed class SqliteStoreFixture : IAsyncLifetime
 
     public SqliteMemoryStore Store { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => Store = await OpenPeerAsync();
+
+    /// <summary>Another store instance on the same file, as a second server process would open it.</summary>
+    public async Task<SqliteMemoryStore> OpenPeerAsync()
     {
-        Store = new SqliteMemoryStore(Path.Combine(Directory, "memory.db"), TestVectors.Dimensions, NullLogger<SqliteMemoryStore>.Instance);
-        await Store.InitializeAsync(CancellationToken.None);
+        var store = new SqliteMemoryStore(Path.Combine(Directory, "memory.db"), TestVectors.Dimensions, NullLogger<SqliteMemoryStore>.Instance);
+        await store.InitializeAsync(CancellationToken.None);
+        return store;
     }
 
     public async Task DisposeAsync()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Memory.Conversations.Model;
 using Memory.Conversations.Storage;
+using Memory.Storage.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -10,9 +11,11 @@ using Pgvector.Npgsql;
 namespace Memory.Storage.Postgres;
 
 /// <summary>
-/// Memories in PostgreSQL with pgvector: HNSW (cosine) for vector search with 0.8's iterative index scans so
-/// scope filters do not starve results, a generated tsvector with a GIN index for text rank, and history rows
-/// written by the same statement or transaction as each change.
+/// Memories in PostgreSQL with pgvector, history rows written by the same statement or transaction as each change,
+/// and search through the same in-process indexes as the embedded store (quantised vectors, BM25 postings; see
+/// <see cref="MemoryIndexes"/>), loaded at start-up and kept in step with the database by
+/// <see cref="PostgresChangeFeed"/>, so several servers may share one database. PostgreSQL re-ranks the vector
+/// candidates by their exact cosine and re-checks tenant, scope, validity and metadata of everything returned.
 /// </summary>
 public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
 {
@@ -25,7 +28,8 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PostgresMigrator _migrator;
     private readonly SemaphoreSlim _initializeLock = new(1, 1);
-    private readonly ScopeSizeCache _scopeSizes = new(TimeProvider.System);
+    private readonly MemoryIndexes _indexes;
+    private readonly PostgresChangeFeed _changes;
     private volatile bool _initialized;
 
     public PostgresMemoryStore(string connectionString, int embeddingDimensions, ILoggerFactory loggerFactory)
@@ -40,6 +44,8 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         _dimensions = embeddingDimensions;
         _logger = loggerFactory.CreateLogger<PostgresMemoryStore>();
         _migrator = new PostgresMigrator(DataSource, embeddingDimensions, loggerFactory.CreateLogger<PostgresMigrator>());
+        _indexes = new MemoryIndexes(embeddingDimensions);
+        _changes = new PostgresChangeFeed(_indexes);
     }
 
     public string Name => "postgres";
@@ -66,7 +72,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
 
             await _migrator.MigrateAsync(cancellationToken);
             await CheckSchemaAsync(cancellationToken);
+            var loaded = await _changes.LoadAsync(DataSource, cancellationToken);
             _initialized = true;
+            _logger.LogInformation("PostgreSQL memory store indexed {Count} memories in process", loaded);
         }
         finally
         {
@@ -158,10 +166,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
             throw new ArgumentException("A memory with one of these ids already exists for its tenant; nothing was stored.", nameof(memories), exception);
         }
 
-        foreach (var tenant in memories.Select(m => m.Tenant).Distinct(StringComparer.Ordinal))
-        {
-            _scopeSizes.Forget(tenant);
-        }
+        await _changes.CatchUpAsync(DataSource, cancellationToken);
     }
 
     public async Task<MemoryRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
@@ -235,7 +240,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("history_id", NpgsqlDbType.Text, Guid.NewGuid().ToString());
         command.Parameters.AddWithValue("actor", NpgsqlDbType.Text, (object?)actor ?? DBNull.Value);
         var records = await ReadRecordsAsync(command, cancellationToken);
-        _scopeSizes.Forget(tenant);
+        await _changes.CatchUpAsync(DataSource, cancellationToken);
         return records.Count == 0 ? null : records[0];
     }
 
@@ -249,7 +254,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("id", NpgsqlDbType.Text, id);
         AddDeleteParameters(command, actor);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-        _scopeSizes.Forget(tenant);
+        await _changes.CatchUpAsync(DataSource, cancellationToken);
         return deleted;
     }
 
@@ -262,7 +267,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.CommandText = DeleteSql(PostgresConditions.TenantAndScope(command.Parameters, tenant, scope));
         AddDeleteParameters(command, actor);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
-        _scopeSizes.Forget(tenant);
+        await _changes.CatchUpAsync(DataSource, cancellationToken);
         return deleted;
     }
 
@@ -277,7 +282,8 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM memory_history WHERE tenant = @tenant") { Parameters = { new("tenant", tenant) } });
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        _scopeSizes.Forget(tenant);
+        await _indexes.ForgetTenantAsync(tenant, cancellationToken);
+        await _changes.CatchUpAsync(DataSource, cancellationToken);
         _logger.LogInformation("Reset tenant {Tenant}", tenant);
     }
 
@@ -343,15 +349,45 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         StoreArguments.Limit(limit, StoreArguments.MaxSearchLimit);
         await InitializeAsync(cancellationToken);
 
-        var results = await SearchByVectorCoreAsync(tenant, scope, query, filter, limit, exact: false, cancellationToken);
-        if (results.Count < limit)
-        {
-            // The index scan gave up (max_scan_tuples) before finding enough rows that pass the filters; the
-            // filters are then selective enough that an exact scan over the rows they leave is cheap and complete.
-            results = await SearchByVectorCoreAsync(tenant, scope, query, filter, limit, exact: true, cancellationToken);
-        }
+        await _changes.CatchUpAsync(DataSource, cancellationToken);
 
-        return results;
+        // The index scan picks candidates (twice the limit covers its quantisation error, as in the embedded store);
+        // the exact cosine on the stored floats decides. A metadata filter may reject candidates: ask for more, widen.
+        var candidates = filter.IsEmpty ? (limit * 2) + 16 : (limit * 8) + 64;
+        while (true)
+        {
+            var hits = _indexes.Vectors.Search(tenant, scope, query.Span, candidates);
+            if (hits.Count == 0)
+            {
+                return [];
+            }
+
+            await using var command = DataSource.CreateCommand();
+            var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
+            command.CommandText = $"""
+                SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance FROM memories
+                WHERE seq = ANY(@rows) AND {where} AND invalid_at IS NULL
+                ORDER BY distance, seq DESC LIMIT @limit
+                """;
+            command.Parameters.Add(new NpgsqlParameter { ParameterName = "query", Value = new Vector(query) });
+            command.Parameters.AddWithValue("rows", NpgsqlDbType.Array | NpgsqlDbType.Bigint, hits.Select(hit => hit.Row).ToArray());
+            command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
+            var results = new List<ScoredMemory>(limit);
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    results.Add(new ScoredMemory(PostgresRecords.Read(reader), 1.0 - reader.GetDouble(PostgresRecords.ColumnCount)));
+                }
+            }
+
+            if (results.Count >= limit || hits.Count < candidates)
+            {
+                return results;
+            }
+
+            candidates *= 4;
+        }
     }
 
     public async Task<IReadOnlyList<ScoredMemory>> SearchByTextAsync(
@@ -361,14 +397,51 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         StoreArguments.Scope(scope);
         StoreArguments.Filter(filter);
         StoreArguments.Limit(limit, StoreArguments.MaxSearchLimit);
-        var terms = TextQueryTerms.Extract(query);
-        if (terms.Count == 0)
+        var words = TextQueryTerms.Extract(query);
+        if (words.Count == 0)
         {
             return [];
         }
 
+        var terms = IndexedText.QueryTerms(words);
         await InitializeAsync(cancellationToken);
-        return await PostgresTextSearch.SearchAsync(DataSource, _scopeSizes, tenant, scope, terms, filter, limit, cancellationToken);
+        await _changes.CatchUpAsync(DataSource, cancellationToken);
+
+        // A metadata filter may reject the best-ranked rows: then rank more, and widen until enough pass.
+        var candidates = filter.IsEmpty ? limit : (limit * 8) + 64;
+        while (true)
+        {
+            var hits = _indexes.Texts.Search(tenant, scope, terms, candidates);
+            if (hits.Count == 0)
+            {
+                return [];
+            }
+
+            // The database is the truth: a row must still be valid, in the scope and pass the filter.
+            await using var command = DataSource.CreateCommand();
+            var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
+            command.CommandText = $"SELECT {PostgresRecords.Columns}, seq FROM memories WHERE seq = ANY(@rows) AND {where} AND invalid_at IS NULL";
+            command.Parameters.AddWithValue("rows", NpgsqlDbType.Array | NpgsqlDbType.Bigint, hits.Select(hit => hit.Row).ToArray());
+            var records = new Dictionary<long, MemoryRecord>(hits.Count);
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    records[reader.GetInt64(PostgresRecords.ColumnCount)] = PostgresRecords.Read(reader);
+                }
+            }
+
+            if (records.Count >= limit || hits.Count < candidates)
+            {
+                return hits
+                    .Where(hit => records.ContainsKey(hit.Row))
+                    .Take(limit)
+                    .Select(hit => new ScoredMemory(records[hit.Row], hit.Score))
+                    .ToList();
+            }
+
+            candidates *= 4;
+        }
     }
 
     public async Task ApplyAsync(string tenant, IReadOnlyList<MemoryOperation> operations, string actor, CancellationToken cancellationToken)
@@ -392,7 +465,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
-        _scopeSizes.Forget(tenant);
+        await _changes.CatchUpAsync(DataSource, cancellationToken);
     }
 
     public async Task<IReadOnlyList<MemoryRecord>> ListValidAtAsync(
@@ -427,62 +500,8 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
+        _indexes.Dispose();
         _initializeLock.Dispose();
-    }
-
-    private async Task<IReadOnlyList<ScoredMemory>> SearchByVectorCoreAsync(
-        string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter, int limit, bool exact, CancellationToken cancellationToken)
-    {
-        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-
-        // relaxed_order: pgvector keeps scanning the graph until enough rows pass the WHERE clause; the outer
-        // ORDER BY restores exact order among the rows found.
-        var efSearch = Math.Clamp(limit * 2, 40, 1000).ToString(CultureInfo.InvariantCulture);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            $"SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '{efSearch}', true)"));
-
-        batch.BatchCommands.Add(VectorSearchCommand(tenant, scope, query, filter, limit, exact));
-
-        var results = new List<ScoredMemory>(limit);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                results.Add(new ScoredMemory(PostgresRecords.Read(reader), 1.0 - reader.GetDouble(PostgresRecords.ColumnCount)));
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return results;
-    }
-
-    /// <summary>The vector search statement (internal so a test can check its plan uses the HNSW index).</summary>
-    internal NpgsqlBatchCommand VectorSearchCommand(
-        string tenant, MemoryScope scope, ReadOnlyMemory<float> query, MetadataFilter filter, int limit, bool exact)
-    {
-        var command = new NpgsqlBatchCommand();
-        var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
-
-        // The index orders by the half-precision copy (migration 0004), so the ORDER BY must be that expression;
-        // "+ 0" hides the ORDER BY from it, forcing the exact scan. Either way the outer ORDER BY ranks the
-        // candidates by the exact float32 distance.
-        var orderBy = exact ? "(embedding <=> @query) + 0" : $"embedding::halfvec({_dimensions}) <=> @query::halfvec({_dimensions})";
-        command.CommandText = $"""
-            WITH candidates AS MATERIALIZED (
-                SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance
-                FROM memories
-                WHERE {where} AND invalid_at IS NULL
-                ORDER BY {orderBy}
-                LIMIT @limit
-            )
-            SELECT * FROM candidates ORDER BY distance
-            """;
-        command.Parameters.Add(new NpgsqlParameter { ParameterName = "query", Value = new Vector(query) });
-        command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
-        return command;
     }
 
     private async Task CheckSchemaAsync(CancellationToken cancellationToken)
@@ -499,7 +518,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         if (extensionVersion is null || !Version.TryParse(extensionVersion, out var version) || version < MinimumPgvector)
         {
             throw new InvalidOperationException(
-                $"The PostgreSQL database has pgvector {extensionVersion ?? "(not installed)"}; this store needs {MinimumPgvector} or later (iterative HNSW scans).");
+                $"The PostgreSQL database has pgvector {extensionVersion ?? "(not installed)"}; this store needs {MinimumPgvector} or later.");
         }
 
         var expected = $"vector({_dimensions})";

@@ -1,16 +1,18 @@
 using System.Text.Json;
 using Memory.Conversations.Model;
 using Memory.Conversations.Storage;
+using Memory.Storage.Text;
+using Memory.Storage.Vectors;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace Memory.Storage.Sqlite;
 
 /// <summary>
-/// The embedded default: one SQLite file in WAL mode (readers run beside the single writer), FTS5 with bm25()
-/// for text rank, embeddings as float32 blobs, and an in-process int8 vector index per tenant that is loaded
-/// when the store opens and updated after every committed write. Writes are serialised by one lock so the
-/// index changes in commit order.
+/// The embedded default: one SQLite file in WAL mode (readers run beside the single writer), embeddings as float32
+/// blobs, and two in-process indexes per tenant, quantised vectors and BM25 postings, loaded when the store opens and
+/// kept in step with the file by its change log (<see cref="SqliteChangeFeed"/>), so several store instances, in one
+/// process or several, may share a file. Writes of one instance are serialised by one lock.
 /// </summary>
 public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposable
 {
@@ -19,7 +21,8 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
     private readonly string _connectionString;
     private readonly int _dimensions;
     private readonly ILogger _logger;
-    private readonly VectorIndex _index;
+    private readonly MemoryIndexes _indexes;
+    private readonly SqliteChangeFeed _changes;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SemaphoreSlim _initializeLock = new(1, 1);
     private volatile bool _initialized;
@@ -39,7 +42,8 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         }.ToString();
         _dimensions = embeddingDimensions;
         _logger = logger;
-        _index = new VectorIndex(embeddingDimensions);
+        _indexes = new MemoryIndexes(embeddingDimensions);
+        _changes = new SqliteChangeFeed(_indexes, embeddingDimensions);
     }
 
     public string Name => "sqlite";
@@ -70,9 +74,9 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
 
             await using var connection = await OpenAsync(cancellationToken);
             SqliteSchema.Apply(connection, _dimensions);
-            var loaded = LoadIndex(connection, cancellationToken);
+            var loaded = await _changes.LoadAsync(connection, cancellationToken);
             _initialized = true;
-            _logger.LogInformation("SQLite memory store ready at {Path} ({Count} vectors indexed)", Path, loaded);
+            _logger.LogInformation("SQLite memory store ready at {Path} ({Count} memories indexed)", Path, loaded);
         }
         finally
         {
@@ -108,7 +112,6 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            var rows = new long[memories.Count];
             await using (var connection = await OpenAsync(cancellationToken))
             await using (var transaction = connection.BeginTransaction())
             {
@@ -119,7 +122,6 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                                           role, created_at, updated_at, invalid_at, superseded_by)
                     VALUES ($tenant, $id, $user_id, $agent_id, $run_id, $text, $hash, $embedding, $metadata, $source_ids,
                             $role, $created_at, $updated_at, $invalid_at, $superseded_by)
-                    RETURNING seq
                     """;
                 var p = AddParameters(insert, "$tenant", "$id", "$user_id", "$agent_id", "$run_id", "$text", "$hash", "$embedding",
                     "$metadata", "$source_ids", "$role", "$created_at", "$updated_at", "$invalid_at", "$superseded_by");
@@ -146,7 +148,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                         p[12].Value = SqliteRecords.Nullable(memory.UpdatedAt);
                         p[13].Value = SqliteRecords.Nullable(memory.InvalidAt);
                         p[14].Value = SqliteRecords.Nullable(memory.SupersededBy);
-                        rows[i] = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+                        await insert.ExecuteNonQueryAsync(cancellationToken);
                         SetHistory(history, memory.Tenant, memory.Id, null, memory.Text, MemoryEvent.Add, actor, memory.Role, memory.SourceMessageIds, now, false);
                         await history.ExecuteNonQueryAsync(cancellationToken);
                     }
@@ -157,15 +159,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                 }
 
                 await transaction.CommitAsync(cancellationToken);
-            }
-
-            for (var i = 0; i < memories.Count; i++)
-            {
-                var memory = memories[i];
-                if (memory.InvalidAt is null)
-                {
-                    _index.Upsert(memory.Tenant, rows[i], memory.Scope, memory.Embedding.Span);
-                }
+                await _changes.CatchUpAsync(connection, cancellationToken);
             }
         }
         finally
@@ -280,15 +274,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                 }
 
                 await transaction.CommitAsync(cancellationToken);
-            }
-
-            if (updated.InvalidAt is null)
-            {
-                _index.Upsert(tenant, row, updated.Scope, updated.Embedding.Span);
-            }
-            else
-            {
-                _index.Remove(tenant, row);
+                await _changes.CatchUpAsync(connection, cancellationToken);
             }
 
             return updated;
@@ -336,9 +322,10 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                 command.Parameters.AddWithValue("$tenant", tenant);
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
+                await _indexes.ForgetTenantAsync(tenant, cancellationToken);
+                await _changes.CatchUpAsync(connection, cancellationToken);
             }
 
-            _index.RemoveTenant(tenant);
             _logger.LogInformation("Reset tenant {Tenant}", tenant);
         }
         finally
@@ -431,9 +418,10 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
 
         // One read transaction: the rows re-ranked and the rows then read whole come from the same snapshot.
         await using var snapshot = connection.BeginTransaction(deferred: true);
+        await _changes.CatchUpAsync(connection, cancellationToken);
         while (true)
         {
-            var hits = _index.Search(tenant, scope, query.Span, candidates);
+            var hits = _indexes.Vectors.Search(tenant, scope, query.Span, candidates);
             if (hits.Count == 0)
             {
                 return [];
@@ -457,27 +445,42 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         StoreArguments.Scope(scope);
         StoreArguments.Filter(filter);
         StoreArguments.Limit(limit, StoreArguments.MaxSearchLimit);
-        var terms = TextQueryTerms.Extract(query);
-        if (terms.Count == 0)
+        var words = TextQueryTerms.Extract(query);
+        if (words.Count == 0)
         {
             return [];
         }
 
+        var terms = IndexedText.QueryTerms(words);
         await InitializeAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        var hits = await SqliteTextSearch.FindAsync(connection, _index, tenant, scope, terms, filter, limit, cancellationToken);
-        if (hits.Count == 0)
-        {
-            return [];
-        }
+        await using var snapshot = connection.BeginTransaction(deferred: true);
+        await _changes.CatchUpAsync(connection, cancellationToken);
 
-        // The file is the truth: a row the index still listed must still be valid and in the scope.
-        var records = await LoadRecordsAsync(connection, tenant, hits.Select(hit => hit.Row), cancellationToken);
-        return hits
-            .Where(hit => records.TryGetValue(hit.Row, out var record)
-                && record.InvalidAt is null && scope.Matches(record.Scope) && (filter.IsEmpty || filter.Matches(record.Metadata)))
-            .Select(hit => new ScoredMemory(records[hit.Row], hit.Score))
-            .ToList();
+        // A metadata filter may reject the best-ranked rows: then rank more, and widen until enough pass.
+        var candidates = filter.IsEmpty ? limit : (limit * 8) + 64;
+        while (true)
+        {
+            var hits = _indexes.Texts.Search(tenant, scope, terms, candidates);
+            if (hits.Count == 0)
+            {
+                return [];
+            }
+
+            var passing = filter.IsEmpty ? hits : await PassingAsync(connection, tenant, scope, filter, hits, limit, cancellationToken);
+            if (passing.Count >= limit || hits.Count < candidates)
+            {
+                // The file is the truth: a row must still be valid and in the scope when it is read whole.
+                var records = await LoadRecordsAsync(connection, tenant, passing.Select(hit => hit.Row), cancellationToken);
+                return passing
+                    .Where(hit => records.TryGetValue(hit.Row, out var record)
+                        && record.InvalidAt is null && scope.Matches(record.Scope) && (filter.IsEmpty || filter.Matches(record.Metadata)))
+                    .Select(hit => new ScoredMemory(records[hit.Row], hit.Score))
+                    .ToList();
+            }
+
+            candidates *= 4;
+        }
     }
 
     public async Task ApplyAsync(string tenant, IReadOnlyList<MemoryOperation> operations, string actor, CancellationToken cancellationToken)
@@ -492,13 +495,12 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            List<SqliteIndexChange> changes;
             await using (var connection = await OpenAsync(cancellationToken))
             await using (var transaction = connection.BeginTransaction())
             {
                 try
                 {
-                    changes = await SqliteOperations.ApplyAsync(connection, transaction, tenant, operations, actor, cancellationToken);
+                    await SqliteOperations.ApplyAsync(connection, transaction, tenant, operations, actor, cancellationToken);
                 }
                 catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == UniqueConstraintFailed)
                 {
@@ -506,18 +508,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                 }
 
                 await transaction.CommitAsync(cancellationToken);
-            }
-
-            foreach (var change in changes)
-            {
-                if (change.Remove)
-                {
-                    _index.Remove(tenant, change.Row);
-                }
-                else
-                {
-                    _index.Upsert(tenant, change.Row, change.Scope!, change.Embedding.Span);
-                }
+                await _changes.CatchUpAsync(connection, cancellationToken);
             }
         }
         finally
@@ -569,7 +560,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
             SqliteConnection.ClearPool(connection);
         }
 
-        _index.Dispose();
+        _indexes.Dispose();
         _writeLock.Dispose();
         _initializeLock.Dispose();
     }
@@ -580,7 +571,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            var deleted = new List<long>();
+            var deleted = 0;
             await using (var connection = await OpenAsync(cancellationToken))
             await using (var transaction = connection.BeginTransaction())
             {
@@ -614,18 +605,14 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
                     await remove.ExecuteNonQueryAsync(cancellationToken);
                     SetHistory(history, tenant, victim.Id, victim.Text, null, MemoryEvent.Delete, actor, victim.Role, victim.Sources, now, true);
                     await history.ExecuteNonQueryAsync(cancellationToken);
-                    deleted.Add(victim.Row);
+                    deleted++;
                 }
 
                 await transaction.CommitAsync(cancellationToken);
+                await _changes.CatchUpAsync(connection, cancellationToken);
             }
 
-            foreach (var row in deleted)
-            {
-                _index.Remove(tenant, row);
-            }
-
-            return deleted.Count;
+            return deleted;
         }
         finally
         {
@@ -685,6 +672,35 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         return (scored, passed);
     }
 
+    /// <summary>The first <paramref name="limit"/> of the ranked rows that are valid, in the scope and pass the filter, in rank order.</summary>
+    private static async Task<List<(long Row, double Score)>> PassingAsync(
+        SqliteConnection connection, string tenant, MemoryScope scope, MetadataFilter filter, List<(long Row, double Score)> ranked, int limit,
+        CancellationToken cancellationToken)
+    {
+        var passed = new HashSet<long>();
+        await using (var command = connection.CreateCommand())
+        {
+            var conditions = SqliteConditions.TenantAndScope(command, tenant, scope) + SqliteConditions.MetadataPrefilter(command, filter);
+
+            // CROSS JOIN keeps json_each as the outer loop: one primary-key lookup per candidate.
+            command.CommandText = $"""
+                SELECT m.seq, m.metadata FROM json_each($rows) AS wanted CROSS JOIN memories m ON m.seq = wanted.value
+                WHERE {conditions} AND m.invalid_at IS NULL
+                """;
+            command.Parameters.AddWithValue("$rows", "[" + string.Join(",", ranked.Select(hit => hit.Row)) + "]");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (filter.Matches(MetadataJson.Deserialize(reader.GetString(1))))
+                {
+                    passed.Add(reader.GetInt64(0));
+                }
+            }
+        }
+
+        return ranked.Where(hit => passed.Contains(hit.Row)).Take(limit).ToList();
+    }
+
     /// <summary>Records of the given rows of one tenant, by row; rows of other tenants or gone since are absent.</summary>
     private static async Task<Dictionary<long, MemoryRecord>> LoadRecordsAsync(
         SqliteConnection connection, string tenant, IEnumerable<long> rows, CancellationToken cancellationToken)
@@ -706,32 +722,6 @@ public sealed class SqliteMemoryStore : IMemoryStore, IAsyncDisposable, IDisposa
         }
 
         return records;
-    }
-
-    private int LoadIndex(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, tenant, user_id, agent_id, run_id, embedding FROM memories WHERE invalid_at IS NULL";
-        using var reader = command.ExecuteReader();
-        var count = 0;
-        while (reader.Read())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var buffer = reader.GetFieldValue<byte[]>(5);
-            if (buffer.Length != _dimensions * sizeof(float))
-            {
-                throw new InvalidDataException($"Memory row {reader.GetInt64(0)} has an embedding of {buffer.Length} bytes; expected {_dimensions * sizeof(float)}.");
-            }
-
-            var scope = new MemoryScope(
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4));
-            _index.Upsert(reader.GetString(1), reader.GetInt64(0), scope, Int8Vectors.AsFloats(buffer));
-            count++;
-        }
-
-        return count;
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

@@ -7,16 +7,15 @@ namespace Memory.Storage.Sqlite;
 
 /// <summary>
 /// The statements of <see cref="IMemoryStore.ApplyAsync"/> for the embedded store, run inside the caller's
-/// transaction; returns the index changes to make once the transaction has committed.
+/// transaction; the in-process indexes follow from the change log once it has committed.
 /// </summary>
 internal static class SqliteOperations
 {
-    public static async Task<List<SqliteIndexChange>> ApplyAsync(
+    public static async Task ApplyAsync(
         SqliteConnection connection, SqliteTransaction transaction, string tenant, IReadOnlyList<MemoryOperation> operations,
         string actor, CancellationToken cancellationToken)
     {
         var now = StoredTime.ToUnixMicroseconds(StoredTime.Now());
-        var changes = new List<SqliteIndexChange>(operations.Count);
         await using var history = SqliteMemoryStore.HistoryInsert(connection, transaction);
         foreach (var operation in operations)
         {
@@ -24,12 +23,9 @@ internal static class SqliteOperations
             if (operation.Event == MemoryEvent.Add)
             {
                 var memory = operation.Memory!;
-                var row = await InsertAsync(connection, transaction, memory, cancellationToken);
+                await InsertAsync(connection, transaction, memory, cancellationToken);
                 SqliteMemoryStore.SetHistory(history, tenant, memory.Id, null, memory.Text, MemoryEvent.Add, actor, memory.Role, operation.SourceMessageIds, now, false);
                 await history.ExecuteNonQueryAsync(cancellationToken);
-                changes.Add(memory.InvalidAt is null
-                    ? new SqliteIndexChange(row, false, memory.Scope, memory.Embedding)
-                    : new SqliteIndexChange(row, true, null, default));
                 continue;
             }
 
@@ -43,7 +39,7 @@ internal static class SqliteOperations
                         : $"Memory '{operation.Id}' does not exist; no change of the batch was applied.");
             }
 
-            var (seq, text, role, scope, invalid) = current.Value;
+            var (seq, text, role, _, _) = current.Value;
             switch (operation.Event)
             {
                 case MemoryEvent.Update:
@@ -61,7 +57,6 @@ internal static class SqliteOperations
                         ("$source_ids", update.SourceMessageIds is null ? DBNull.Value : MetadataJson.SerializeIds(update.SourceMessageIds)),
                         ("$now", now), ("$seq", seq));
                     SqliteMemoryStore.SetHistory(history, tenant, operation.Id, text, update.Text, MemoryEvent.Update, actor, role, operation.SourceMessageIds, now, false);
-                    changes.Add(invalid ? new SqliteIndexChange(seq, true, null, default) : new SqliteIndexChange(seq, false, scope, update.Embedding));
                     break;
                 case MemoryEvent.Invalidate:
                     await ExecuteAsync(connection, transaction,
@@ -70,12 +65,10 @@ internal static class SqliteOperations
                         ("$invalid_at", StoredTime.ToUnixMicroseconds(StoredTime.Normalize(operation.InvalidAt!.Value))),
                         ("$superseded_by", SqliteRecords.Nullable(operation.SupersededBy)), ("$now", now), ("$seq", seq));
                     SqliteMemoryStore.SetHistory(history, tenant, operation.Id, text, operation.ReplacementText, MemoryEvent.Invalidate, actor, role, operation.SourceMessageIds, now, false);
-                    changes.Add(new SqliteIndexChange(seq, true, null, default));
                     break;
                 case MemoryEvent.Delete:
                     await ExecuteAsync(connection, transaction, "DELETE FROM memories WHERE seq = $seq", cancellationToken, ("$seq", seq));
                     SqliteMemoryStore.SetHistory(history, tenant, operation.Id, text, null, MemoryEvent.Delete, actor, role, operation.SourceMessageIds, now, true);
-                    changes.Add(new SqliteIndexChange(seq, true, null, default));
                     break;
                 case MemoryEvent.None:
                     SqliteMemoryStore.SetHistory(history, tenant, operation.Id, text, text, MemoryEvent.None, actor, role, operation.SourceMessageIds, now, false);
@@ -86,11 +79,9 @@ internal static class SqliteOperations
 
             await history.ExecuteNonQueryAsync(cancellationToken);
         }
-
-        return changes;
     }
 
-    private static async Task<long> InsertAsync(
+    private static async Task InsertAsync(
         SqliteConnection connection, SqliteTransaction transaction, MemoryRecord memory, CancellationToken cancellationToken)
     {
         await using var insert = connection.CreateCommand();
@@ -100,7 +91,6 @@ internal static class SqliteOperations
                                   role, created_at, updated_at, invalid_at, superseded_by)
             VALUES ($tenant, $id, $user_id, $agent_id, $run_id, $text, $hash, $embedding, $metadata, $source_ids,
                     $role, $created_at, $updated_at, $invalid_at, $superseded_by)
-            RETURNING seq
             """;
         insert.Parameters.AddWithValue("$tenant", memory.Tenant);
         insert.Parameters.AddWithValue("$id", memory.Id);
@@ -117,7 +107,7 @@ internal static class SqliteOperations
         insert.Parameters.AddWithValue("$updated_at", SqliteRecords.Nullable(memory.UpdatedAt));
         insert.Parameters.AddWithValue("$invalid_at", SqliteRecords.Nullable(memory.InvalidAt));
         insert.Parameters.AddWithValue("$superseded_by", SqliteRecords.Nullable(memory.SupersededBy));
-        return (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<(long Seq, string Text, string? Role, MemoryScope Scope, bool Invalid)?> FindAsync(

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Memory.Conversations.Model;
+using Memory.Storage.Vectors;
 using Microsoft.Data.Sqlite;
 
 namespace Memory.Storage.Sqlite;

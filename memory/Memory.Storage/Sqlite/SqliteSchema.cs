@@ -4,13 +4,14 @@ using Microsoft.Data.Sqlite;
 namespace Memory.Storage.Sqlite;
 
 /// <summary>
-/// The embedded store's schema: the same tables as PostgreSQL's migrations (memories, memory_history), an
-/// FTS5 index kept in step by triggers, and a settings table that pins the embedding dimension of the file.
-/// Versioned with PRAGMA user_version; creating it is idempotent.
+/// The embedded store's schema: the same tables as PostgreSQL's migrations (memories, memory_history), a change log
+/// kept by triggers (memory_changes: what the in-process indexes of every store instance on the file replay), and a
+/// settings table that pins the embedding dimension of the file. Versioned with PRAGMA user_version; creating it is
+/// idempotent.
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     private const string CreateV1 = """
         CREATE TABLE IF NOT EXISTS memories (
@@ -36,19 +37,6 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS memories_agent_idx ON memories (tenant, agent_id, created_at DESC);
         CREATE INDEX IF NOT EXISTS memories_run_idx   ON memories (tenant, run_id, created_at DESC);
         CREATE INDEX IF NOT EXISTS memories_hash_idx  ON memories (tenant, hash);
-
-        CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
-            text, content = 'memories', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2');
-        CREATE TRIGGER IF NOT EXISTS memories_fts_insert AFTER INSERT ON memories BEGIN
-            INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
-        END;
-        CREATE TRIGGER IF NOT EXISTS memories_fts_delete AFTER DELETE ON memories BEGIN
-            INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.seq, old.text);
-        END;
-        CREATE TRIGGER IF NOT EXISTS memories_fts_update AFTER UPDATE OF text ON memories BEGIN
-            INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.seq, old.text);
-            INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
-        END;
 
         CREATE TABLE IF NOT EXISTS memory_history (
             seq                INTEGER PRIMARY KEY,
@@ -96,6 +84,40 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS memories_invalid_idx ON memories (tenant, invalid_at) WHERE invalid_at IS NOT NULL;
         """;
 
+    /// <summary>
+    /// Version 3: text search moved from FTS5 to the in-process index (<see cref="Text.TextIndex"/>), so the FTS5 table
+    /// and its triggers go; every insert, update and delete of a memory now records its row as the newest change.
+    /// One entry per row (a write replaces the row's entry with a new, higher change number; a deleted row's entry is
+    /// its tombstone), so the log is as long as the rows ever stored, not the writes ever made. AUTOINCREMENT: a change
+    /// number is never reused, and since SQLite has one writer at a time, numbers grow in commit order.
+    /// </summary>
+    private const string UpgradeToV3 = """
+        DROP TRIGGER IF EXISTS memories_fts_insert;
+        DROP TRIGGER IF EXISTS memories_fts_delete;
+        DROP TRIGGER IF EXISTS memories_fts_update;
+        DROP TABLE IF EXISTS memories_fts;
+        """;
+
+    private const string CreateV3 = """
+        CREATE TABLE IF NOT EXISTS memory_changes (
+            change INTEGER PRIMARY KEY AUTOINCREMENT,
+            row    INTEGER NOT NULL UNIQUE,
+            tenant TEXT    NOT NULL
+        );
+        CREATE TRIGGER IF NOT EXISTS memory_changes_insert AFTER INSERT ON memories BEGIN
+            DELETE FROM memory_changes WHERE row = new.seq;
+            INSERT INTO memory_changes (row, tenant) VALUES (new.seq, new.tenant);
+        END;
+        CREATE TRIGGER IF NOT EXISTS memory_changes_update AFTER UPDATE ON memories BEGIN
+            DELETE FROM memory_changes WHERE row = new.seq;
+            INSERT INTO memory_changes (row, tenant) VALUES (new.seq, new.tenant);
+        END;
+        CREATE TRIGGER IF NOT EXISTS memory_changes_delete AFTER DELETE ON memories BEGIN
+            DELETE FROM memory_changes WHERE row = old.seq;
+            INSERT INTO memory_changes (row, tenant) VALUES (old.seq, old.tenant);
+        END;
+        """;
+
     /// <summary>Creates or upgrades the schema and checks that the file holds vectors of the configured length.</summary>
     public static void Apply(SqliteConnection connection, int dimensions)
     {
@@ -113,6 +135,13 @@ internal static class SqliteSchema
         {
             Execute(connection, UpgradeToV2);
         }
+
+        if (version < 3)
+        {
+            Execute(connection, UpgradeToV3);
+        }
+
+        Execute(connection, CreateV3);
 
         Execute(connection, $"INSERT OR IGNORE INTO store_settings (key, value) VALUES ('embedding_dimensions', '{dimensions.ToString(CultureInfo.InvariantCulture)}')");
         var stored = Convert.ToString(Scalar(connection, "SELECT value FROM store_settings WHERE key = 'embedding_dimensions'"), CultureInfo.InvariantCulture);

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Memory.Conversations.Model;
 
-namespace Memory.Storage.Sqlite;
+namespace Memory.Storage.Vectors;
 
 /// <summary>
 /// The in-process vector index of one tenant: 4-bit and int8 codes of every valid memory in contiguous arrays,
@@ -23,8 +23,7 @@ internal sealed class TenantVectorIndex : IDisposable
     private readonly Dictionary<long, int> _slotOfRow = [];
     private readonly Stack<int> _freeSlots = new();
 
-    /// <summary>Scope ids to small integers; 0 stands for "no id".</summary>
-    private readonly Dictionary<string, int> _names = new(StringComparer.Ordinal);
+    private readonly ScopeInterner _names = new();
 
     private sbyte[] _codes;
     private float[] _scales;
@@ -81,9 +80,9 @@ internal sealed class TenantVectorIndex : IDisposable
             }
 
             _rows[slot] = row;
-            _users[slot] = Intern(scope.UserId);
-            _agents[slot] = Intern(scope.AgentId);
-            _runs[slot] = Intern(scope.RunId);
+            _users[slot] = _names.Intern(scope.UserId);
+            _agents[slot] = _names.Intern(scope.AgentId);
+            _runs[slot] = _names.Intern(scope.RunId);
             _scales[slot] = Int8Vectors.Quantize(embedding, _codes.AsSpan(slot * _stride, _stride));
             _nibbleScales[slot] = Int4Vectors.Quantize(embedding, _nibbles.AsSpan(slot * _nibbleStride, _nibbleStride));
         }
@@ -125,12 +124,11 @@ internal sealed class TenantVectorIndex : IDisposable
         _lock.EnterReadLock();
         try
         {
-            if (!TryCode(scope.UserId, out var user) || !TryCode(scope.AgentId, out var agent) || !TryCode(scope.RunId, out var run))
+            if (!_names.TryResolve(scope, out var filter))
             {
                 return [];
             }
 
-            var filter = new ScopeCodes(user, agent, run);
             var best = new TopScores(count);
             if (_slots <= shortlist * 4)
             {
@@ -163,35 +161,6 @@ internal sealed class TenantVectorIndex : IDisposable
             }
 
             return best.Sorted(queryScale);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
-    /// <summary>
-    /// Marks which of <paramref name="rows"/> hold a valid memory of <paramref name="scope"/> as this index knows
-    /// it (an in-memory lookup per row instead of a read of the file; callers re-check what they finally return).
-    /// </summary>
-    public void SelectInScope(MemoryScope scope, ReadOnlySpan<long> rows, Span<bool> inScope)
-    {
-        inScope.Clear();
-        _lock.EnterReadLock();
-        try
-        {
-            if (!TryCode(scope.UserId, out var user) || !TryCode(scope.AgentId, out var agent) || !TryCode(scope.RunId, out var run))
-            {
-                return;
-            }
-
-            for (var i = 0; i < rows.Length; i++)
-            {
-                inScope[i] = _slotOfRow.TryGetValue(rows[i], out var slot)
-                    && (user == 0 || _users[slot] == user)
-                    && (agent == 0 || _agents[slot] == agent)
-                    && (run == 0 || _runs[slot] == run);
-            }
         }
         finally
         {
@@ -262,36 +231,6 @@ internal sealed class TenantVectorIndex : IDisposable
 
         return _slots++;
     }
-
-    private int Intern(string? name)
-    {
-        if (name is null)
-        {
-            return 0;
-        }
-
-        if (!_names.TryGetValue(name, out var code))
-        {
-            code = _names.Count + 1;
-            _names[name] = code;
-        }
-
-        return code;
-    }
-
-    /// <summary>False when the scope names an id no memory of this tenant has: nothing can match.</summary>
-    private bool TryCode(string? name, out int code)
-    {
-        if (name is null)
-        {
-            code = 0;
-            return true;
-        }
-
-        return _names.TryGetValue(name, out code);
-    }
-
-    private readonly record struct ScopeCodes(int User, int Agent, int Run);
 
     /// <summary>A bounded min-heap of (row, raw score): the best <c>capacity</c> seen so far.</summary>
     private sealed class TopScores(int capacity)

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Memory.Storage.Sqlite;
+namespace Memory.Storage.Vectors;
 
 /// <summary>
 /// The first pass of the embedded vector index: every stored vector also as 4-bit codes (−7…7 with one scale per

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Memory.Storage.Sqlite;
+namespace Memory.Storage.Vectors;
 
 /// <summary>
 /// The scan arithmetic of the embedded vector index. Stored vectors are unit-normalised and quantised to int8

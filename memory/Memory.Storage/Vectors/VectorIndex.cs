@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Memory.Conversations.Model;
 
-namespace Memory.Storage.Sqlite;
+namespace Memory.Storage.Vectors;
 
 /// <summary>The embedded store's vector indexes, one per tenant, so no scan ever passes over another tenant's rows.</summary>
 internal sealed class VectorIndex(int dimensions) : IDisposable
@@ -24,19 +24,6 @@ internal sealed class VectorIndex(int dimensions) : IDisposable
 
     public IReadOnlyList<(long Row, float Score)> Search(string tenant, MemoryScope scope, ReadOnlySpan<float> query, int count) =>
         _tenants.TryGetValue(tenant, out var index) ? index.Search(scope, query, count) : [];
-
-    /// <summary>Which rows hold a valid memory of the tenant and scope, as far as the index knows (all false for an unknown tenant).</summary>
-    public void SelectInScope(string tenant, MemoryScope scope, ReadOnlySpan<long> rows, Span<bool> inScope)
-    {
-        if (_tenants.TryGetValue(tenant, out var index))
-        {
-            index.SelectInScope(scope, rows, inScope);
-        }
-        else
-        {
-            inScope.Clear();
-        }
-    }
 
     public int Count(string tenant) => _tenants.TryGetValue(tenant, out var index) ? index.Count : 0;
 
