@@ -27,11 +27,11 @@ public sealed class DeviceCodecReuseTests(CpuAccelerator cpu)
         // large shape seen before with fewer slices.
         var batches = new (string Name, KvTensors[] Items, KvCodecPreset Preset)[]
         {
-            ("large", [Spiky(SyntheticKv.Create(2, 256, 129, 1), 2), Spiky(SyntheticKv.Create(2, 256, 129, 3), 4), Spiky(SyntheticKv.Create(2, 256, 96, 5), 6)], KvCodecPreset.Balanced),
+            ("large", [SyntheticKv.Spiky(SyntheticKv.Create(2, 256, 129, 1), 2), SyntheticKv.Spiky(SyntheticKv.Create(2, 256, 129, 3), 4), SyntheticKv.Spiky(SyntheticKv.Create(2, 256, 96, 5), 6)], KvCodecPreset.Balanced),
             ("lanes 1-16", EveryLaneCount(Enumerable.Range(1, 16), 100), KvCodecPreset.High),
-            ("tiny", [SyntheticKv.Create(1, 1, 20, 7), Spiky(SyntheticKv.Create(2, 9, 37, 8), 9), SyntheticKv.Create(1, 2, 3, 10)], KvCodecPreset.Compact),
+            ("tiny", [SyntheticKv.Create(1, 1, 20, 7), SyntheticKv.Spiky(SyntheticKv.Create(2, 9, 37, 8), 9), SyntheticKv.Create(1, 2, 3, 10)], KvCodecPreset.Compact),
             ("lanes reversed", EveryLaneCount([16, 13, 10, 7, 4, 1], 300), KvCodecPreset.Compact),
-            ("large again", [Spiky(SyntheticKv.Create(1, 256, 129, 11), 12)], KvCodecPreset.High),
+            ("large again", [SyntheticKv.Spiky(SyntheticKv.Create(1, 256, 129, 11), 12)], KvCodecPreset.High),
         };
 
         foreach (var (name, items, preset) in batches)
@@ -59,9 +59,9 @@ public sealed class DeviceCodecReuseTests(CpuAccelerator cpu)
         using var a = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         using var b = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         using var host = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: false);
-        KvTensors[] large = [Spiky(SyntheticKv.Create(2, 256, 129, 21), 22), Spiky(SyntheticKv.Create(1, 256, 64, 23), 24)];
+        KvTensors[] large = [SyntheticKv.Spiky(SyntheticKv.Create(2, 256, 129, 21), 22), SyntheticKv.Spiky(SyntheticKv.Create(1, 256, 64, 23), 24)];
         var lanes = EveryLaneCount([1, 2, 3, 5, 8, 16], 400);
-        KvTensors[] small = [SyntheticKv.Create(1, 3, 17, 25), Spiky(SyntheticKv.Create(1, 40, 19, 26), 27)];
+        KvTensors[] small = [SyntheticKv.Create(1, 3, 17, 25), SyntheticKv.Spiky(SyntheticKv.Create(1, 40, 19, 26), 27)];
 
         var largeA = a.EncodeBatch(large, KvCodecPreset.Balanced);
         var largeDecodedByB = b.DecodeBatch(largeA);
@@ -99,10 +99,10 @@ public sealed class DeviceCodecReuseTests(CpuAccelerator cpu)
         using var host = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: false);
         var work = new (KvTensors[] Items, KvCodecPreset Preset)[]
         {
-            ([Spiky(SyntheticKv.Create(1, 256, 129, 31), 32)], KvCodecPreset.High),
+            ([SyntheticKv.Spiky(SyntheticKv.Create(1, 256, 129, 31), 32)], KvCodecPreset.High),
             (EveryLaneCount([2, 7, 11], 500), KvCodecPreset.Balanced),
             ([SyntheticKv.Create(2, 9, 37, 33), SyntheticKv.Create(1, 1, 20, 34)], KvCodecPreset.Compact),
-            ([Spiky(SyntheticKv.Create(1, 128, 48, 35), 36)], KvCodecPreset.Balanced),
+            ([SyntheticKv.Spiky(SyntheticKv.Create(1, 128, 48, 35), 36)], KvCodecPreset.Balanced),
         };
         var alone = work.Select(w =>
         {
@@ -171,23 +171,9 @@ public sealed class DeviceCodecReuseTests(CpuAccelerator cpu)
     /// <summary>One layer a block of 256 tokens × (16k + 1) channels: k lanes each (the odd channel leaves the last lane short).</summary>
     private static KvTensors[] EveryLaneCount(IEnumerable<int> laneCounts, int seed)
     {
-        var items = laneCounts.Select(k => Spiky(SyntheticKv.Create(1, 256, (16 * k) + 1, seed + k), seed + 50 + k)).ToArray();
+        var items = laneCounts.Select(k => SyntheticKv.Spiky(SyntheticKv.Create(1, 256, (16 * k) + 1, seed + k), seed + 50 + k)).ToArray();
         Assert.Equal(laneCounts, items.Select(i => QuantizedPlaneCoder.LaneCount(i.Tokens, i.Channels)));
         return items;
-    }
-
-    /// <summary>One isolated spike per plane, far outside its spread (in large planes, residuals of two raw chunks).</summary>
-    private static KvTensors Spiky(KvTensors kv, int seed)
-    {
-        var random = new Random(seed);
-        int plane = kv.Tokens * kv.Channels;
-        for (int l = 0; l < kv.Layers; l++)
-        {
-            kv.Keys[(l * plane) + random.Next(plane)] = BitConverter.HalfToUInt16Bits((Half)3000f);
-            kv.Values[(l * plane) + random.Next(plane)] = BitConverter.HalfToUInt16Bits((Half)(-700f));
-        }
-
-        return kv;
     }
 
     /// <summary>Each section is what the host encoder writes for the grid values and step the host decoder reads from it.</summary>

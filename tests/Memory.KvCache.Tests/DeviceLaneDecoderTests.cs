@@ -20,7 +20,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
     {
         // 256 tokens × (16k + 1) channels codes in k lanes; odd channel counts leave the last lane one channel short.
         // ILGPU's CPU accelerator runs kernels far slower than the host coder: one layer a block, two presets.
-        var items = Enumerable.Range(1, 16).Select(k => Spiky(SyntheticKv.Create(1, 256, (16 * k) + 1, 100 + k), 200 + k)).ToList();
+        var items = Enumerable.Range(1, 16).Select(k => SyntheticKv.Spiky(SyntheticKv.Create(1, 256, (16 * k) + 1, 100 + k), 200 + k)).ToList();
         Assert.Equal(Enumerable.Range(1, 16), items.Select(i => QuantizedPlaneCoder.LaneCount(i.Tokens, i.Channels)));
         using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         foreach (var preset in new[] { KvCodecPreset.High, KvCodecPreset.Compact })
@@ -42,7 +42,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
     [InlineData(1, 255, 1)]
     public void Odd_shapes_decode_like_the_host(int layers, int tokens, int channels)
     {
-        var items = new[] { SyntheticKv.Create(layers, tokens, channels, tokens + channels), Spiky(SyntheticKv.Create(layers, tokens, channels, 7 * channels), channels) };
+        var items = new[] { SyntheticKv.Create(layers, tokens, channels, tokens + channels), SyntheticKv.Spiky(SyntheticKv.Create(layers, tokens, channels, 7 * channels), channels) };
         using var device = new KvBlockCodec(cpu.Accelerator, quantizeOnAccelerator: true);
         foreach (var preset in Quantized)
         {
@@ -102,7 +102,7 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
         var sources = new[]
         {
             cpu.Codec.Encode(SyntheticKv.Create(2, 32, 48, 65), KvCodecPreset.Balanced),
-            cpu.Codec.Encode(Spiky(SyntheticKv.Create(1, 40, 19, 66), 67), KvCodecPreset.High),
+            cpu.Codec.Encode(SyntheticKv.Spiky(SyntheticKv.Create(1, 40, 19, 66), 67), KvCodecPreset.High),
             cpu.Codec.Encode(SyntheticKv.Create(1, 128, 48, 68), KvCodecPreset.Compact),
         };
         var kinds = new Dictionary<KvCodecError, int>();
@@ -223,20 +223,6 @@ public sealed class DeviceLaneDecoderTests(CpuAccelerator cpu)
         Assert.Equal(ResidualModels.Classes << RansLaneDecodeKernel.ScaleBits, ResidualModels.SlotTokens.Length);
         Assert.Equal(1 << 16, ResidualModels.ClassTable.Length);
         Assert.All(ResidualModels.ClassTable, c => Assert.InRange(c, 0, ResidualModels.Classes - 1));
-    }
-
-    /// <summary>One isolated spike per plane, far outside its spread (in large planes, residuals of two raw chunks).</summary>
-    private static KvTensors Spiky(KvTensors kv, int seed)
-    {
-        var random = new Random(seed);
-        int plane = kv.Tokens * kv.Channels;
-        for (int l = 0; l < kv.Layers; l++)
-        {
-            kv.Keys[(l * plane) + random.Next(plane)] = BitConverter.HalfToUInt16Bits((Half)3000f);
-            kv.Values[(l * plane) + random.Next(plane)] = BitConverter.HalfToUInt16Bits((Half)(-700f));
-        }
-
-        return kv;
     }
 
     /// <summary>Largest |q| in any section of a quantised stream (host decoder).</summary>

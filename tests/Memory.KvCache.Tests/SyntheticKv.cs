@@ -33,6 +33,20 @@ internal static class SyntheticKv
         return data;
     }
 
+    /// <summary>One isolated spike per plane, far outside its spread (in large planes, residuals of two raw chunks).</summary>
+    public static KvTensors Spiky(KvTensors kv, int seed)
+    {
+        var random = new Random(seed);
+        int plane = kv.Tokens * kv.Channels;
+        for (int l = 0; l < kv.Layers; l++)
+        {
+            kv.Keys[(l * plane) + random.Next(plane)] = BitConverter.HalfToUInt16Bits((Half)3000f);
+            kv.Values[(l * plane) + random.Next(plane)] = BitConverter.HalfToUInt16Bits((Half)(-700f));
+        }
+
+        return kv;
+    }
+
     public static float Value(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
 
     private static float Normal(Random random) =>

@@ -170,6 +170,11 @@ internal sealed class TenantVectorIndex : IDisposable
 
     public void Dispose() => _lock.Dispose();
 
+    private bool InScope(int slot, ScopeCodes filter) =>
+        (filter.User == 0 || _users[slot] == filter.User)
+        && (filter.Agent == 0 || _agents[slot] == filter.Agent)
+        && (filter.Run == 0 || _runs[slot] == filter.Run);
+
     private void Scan(int start, int end, ScopeCodes filter, short[] queryCodes, TopScores best)
     {
         ref var query = ref MemoryMarshal.GetArrayDataReference(queryCodes);
@@ -178,10 +183,7 @@ internal sealed class TenantVectorIndex : IDisposable
         var scales = _scales;
         for (var slot = start; slot < end; slot++)
         {
-            if (rows[slot] < 0
-                || (filter.User != 0 && _users[slot] != filter.User)
-                || (filter.Agent != 0 && _agents[slot] != filter.Agent)
-                || (filter.Run != 0 && _runs[slot] != filter.Run))
+            if (rows[slot] < 0 || !InScope(slot, filter))
             {
                 continue;
             }
@@ -201,10 +203,7 @@ internal sealed class TenantVectorIndex : IDisposable
         var scales = _nibbleScales;
         for (var slot = start; slot < end; slot++)
         {
-            if (rows[slot] < 0
-                || (filter.User != 0 && _users[slot] != filter.User)
-                || (filter.Agent != 0 && _agents[slot] != filter.Agent)
-                || (filter.Run != 0 && _runs[slot] != filter.Run))
+            if (rows[slot] < 0 || !InScope(slot, filter))
             {
                 continue;
             }
