@@ -43,7 +43,14 @@ public sealed class DecoderOptions
     public void Validate()
     {
         var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        if (GemvSliceLength is int slice && slice % 8 != 0)
+        {
+            // The single-token product reads eight weights per load: a slice must hold whole loads.
+            results.Add(new ValidationResult($"The field GemvSliceLength must be a multiple of 8 (got {slice}).", [nameof(GemvSliceLength)]));
+        }
+
+        if (results.Count > 0)
         {
             throw new ArgumentException("invalid decoder options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
         }

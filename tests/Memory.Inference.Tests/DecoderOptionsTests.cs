@@ -1,0 +1,30 @@
+using Memory.Inference.Decoding;
+
+namespace Memory.Inference.Tests;
+
+public sealed class DecoderOptionsTests
+{
+    [Theory]
+    [InlineData(null)]
+    [InlineData(8)]
+    [InlineData(1024)]
+    public void Accepts_a_gemv_slice_of_whole_eight_weight_loads(int? slice) =>
+        new DecoderOptions { GemvSliceLength = slice }.Validate();
+
+    [Theory]
+    [InlineData(100)] // not a multiple of 8
+    [InlineData(4)] // below the range
+    public void Names_a_gemv_slice_the_kernel_cannot_read(int slice)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new DecoderOptions { GemvSliceLength = slice }.Validate());
+        Assert.Contains(nameof(DecoderOptions.GemvSliceLength), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Names_every_problem_at_once()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new DecoderOptions { GemvSliceLength = 12, KvBlockSize = 0 }.Validate());
+        Assert.Contains(nameof(DecoderOptions.GemvSliceLength), error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(DecoderOptions.KvBlockSize), error.Message, StringComparison.Ordinal);
+    }
+}
