@@ -2,11 +2,13 @@
 launch shape, the mean duration, DRAM throughput (% of peak and GB/s), achieved occupancy, registers, and the warp
 stall reasons that take most of the issue cycles — what keeps each kernel from streaming its weights at full
 bandwidth."""
-import csv
-import io
+import os
 import re
 import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ncu_summary import csv_table  # noqa: E402
 
 STALL = re.compile(r"smsp__average_warps?_(?:latency_)?issue_stalled_(\w+?)_per_issue_active\.ratio$")
 FIELDS = {
@@ -15,7 +17,7 @@ FIELDS = {
     "dram_read_mb": ("dram__bytes_read.sum", 1e-6),
     "occupancy_pct": ("sm__warps_active.avg.pct_of_peak_sustained_active", 1.0),
     "registers": ("launch__registers_per_thread", 1.0),
-    "issue_active_pct": ("sm__inst_issued.avg.pct_of_peak_sustained_active", 1.0),
+    "issue_active_pct": ("sm__instruction_throughput.avg.pct_of_peak_sustained_elapsed", 1.0),
 }
 
 
@@ -37,12 +39,7 @@ def scaled(row: dict, metric: str, factor: float, units: dict) -> float | None:
 
 
 def main(path: str) -> None:
-    text = open(path, encoding="utf-8", errors="replace").read()
-    start = text.find('"ID"')
-    if start < 0:
-        print(text[-2000:])
-        sys.exit("no CSV table in the ncu log")
-    reader = csv.DictReader(io.StringIO(text[start:]))
+    reader = csv_table(path)
     rows = list(reader)
     units = rows[0] if rows and number(rows[0].get("gpu__time_duration.sum", "")) is None else {}
     rows = [r for r in rows if number(r.get("gpu__time_duration.sum", "")) is not None]
@@ -58,7 +55,7 @@ def main(path: str) -> None:
         for key, (metric, factor) in FIELDS.items():
             values = [v for v in (scaled(r, metric, factor, units) for r in members) if v is not None]
             mean[key] = sum(values) / len(values) if values else float("nan")
-        gbps = mean["dram_read_mb"] / mean["time_us"] * 1e-3 if mean["time_us"] else float("nan")
+        gbps = mean["dram_read_mb"] / mean["time_us"] * 1e3 if mean["time_us"] else float("nan")
         reasons = []
         for c in stalls:
             values = [v for v in (number(r.get(c, "")) for r in members) if v is not None]

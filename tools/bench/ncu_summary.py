@@ -8,13 +8,18 @@ import sys
 from collections import defaultdict
 
 
-def main(path: str) -> None:
+def csv_table(path: str) -> csv.DictReader:
+    """The CSV table of an ncu log (what precedes its header line is ncu's own output); exits if there is none."""
     text = open(path, encoding="utf-8", errors="replace").read()
     start = text.find('"ID"')
     if start < 0:
         print(text[-2000:])
         sys.exit("no CSV table in the ncu log")
-    rows = list(csv.DictReader(io.StringIO(text[start:])))
+    return csv.DictReader(io.StringIO(text[start:]))
+
+
+def main(path: str) -> None:
+    rows = list(csv_table(path))
     rows = [r for r in rows if r.get("gpu__time_duration.sum", "").replace(".", "", 1).replace(",", "").isdigit()]
     summarise(rows, "all launches")
     period = step_length([signature(r) for r in rows])

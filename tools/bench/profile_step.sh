@@ -15,8 +15,9 @@ ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -
 bench=(dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" --contexts "$context" --batches 1 --steps 6 --bandwidth-mib 64 --accelerator cuda --json)
 tmp=$(mktemp -d)
 timeout 200 "$ncu" --clock-control none --metrics gpu__time_duration.sum --csv --page raw --log-file "$tmp/count.csv" "${bench[@]}" > "$tmp/count.out" 2>&1
-period=$(python3 tools/bench/ncu_summary.py "$tmp/count.csv" | grep -o 'one decode step ([0-9]*' | grep -o '[0-9]*$')
-launches=$(python3 -c 'import csv,io,sys; t=open(sys.argv[1],errors="replace").read(); t=t[t.find("\"ID\""):]; print(sum(1 for r in csv.DictReader(io.StringIO(t)) if r.get("gpu__time_duration.sum","").replace(".","",1).replace(",","").isdigit()))' "$tmp/count.csv")
+python3 tools/bench/ncu_summary.py "$tmp/count.csv" > "$tmp/count.summary"
+period=$(grep -o 'one decode step ([0-9]*' "$tmp/count.summary" | grep -o '[0-9]*$')
+launches=$(grep -o '^all launches: [0-9]*' "$tmp/count.summary" | grep -o '[0-9]*$')
 echo "launches $launches, step $period"
 [ -n "$period" ] && [ -n "$launches" ] || { tail -20 "$tmp/count.out"; exit 3; }
 timeout 330 "$ncu" --clock-control none --set detailed --section WarpStateStats --section SchedulerStats --section Occupancy \

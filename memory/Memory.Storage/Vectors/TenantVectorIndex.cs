@@ -11,7 +11,7 @@ namespace Memory.Storage.Vectors;
 /// rowids), not records: callers re-read candidates from the file, which stays the truth.
 /// Reads run in parallel; writes are applied after their transaction commits, under the write lock.
 /// </summary>
-internal sealed class TenantVectorIndex : IDisposable
+internal sealed class TenantVectorIndex : ITenantIndex
 {
     /// <summary>Below this many rows a second thread costs more than it saves.</summary>
     private const int ParallelThreshold = 16_384;
