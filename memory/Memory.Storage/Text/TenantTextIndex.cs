@@ -12,7 +12,7 @@ namespace Memory.Storage.Text;
 /// Rows are SQLite rowids or PostgreSQL sequence numbers: callers re-read what they return from the database.
 /// Reads run in parallel; writes take the write lock.
 /// </summary>
-internal sealed class TenantTextIndex : ITenantIndex
+internal sealed class TenantTextIndex : IDisposable
 {
     private const double K1 = 1.2;
     private const double B = 0.75;

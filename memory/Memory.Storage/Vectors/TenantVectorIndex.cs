@@ -11,7 +11,7 @@ namespace Memory.Storage.Vectors;
 /// rowids), not records: callers re-read candidates from the file, which stays the truth.
 /// Reads run in parallel; writes are applied after their transaction commits, under the write lock.
 /// </summary>
-internal sealed class TenantVectorIndex : ITenantIndex
+internal sealed class TenantVectorIndex : IDisposable
 {
     /// <summary>Below this many rows a second thread costs more than it saves.</summary>
     private const int ParallelThreshold = 16_384;
@@ -170,11 +170,6 @@ internal sealed class TenantVectorIndex : ITenantIndex
 
     public void Dispose() => _lock.Dispose();
 
-    private bool InScope(int slot, ScopeCodes filter) =>
-        (filter.User == 0 || _users[slot] == filter.User)
-        && (filter.Agent == 0 || _agents[slot] == filter.Agent)
-        && (filter.Run == 0 || _runs[slot] == filter.Run);
-
     private void Scan(int start, int end, ScopeCodes filter, short[] queryCodes, TopScores best)
     {
         ref var query = ref MemoryMarshal.GetArrayDataReference(queryCodes);
@@ -183,7 +178,10 @@ internal sealed class TenantVectorIndex : ITenantIndex
         var scales = _scales;
         for (var slot = start; slot < end; slot++)
         {
-            if (rows[slot] < 0 || !InScope(slot, filter))
+            if (rows[slot] < 0
+                || (filter.User != 0 && _users[slot] != filter.User)
+                || (filter.Agent != 0 && _agents[slot] != filter.Agent)
+                || (filter.Run != 0 && _runs[slot] != filter.Run))
             {
                 continue;
             }
@@ -203,7 +201,10 @@ internal sealed class TenantVectorIndex : ITenantIndex
         var scales = _nibbleScales;
         for (var slot = start; slot < end; slot++)
         {
-            if (rows[slot] < 0 || !InScope(slot, filter))
+            if (rows[slot] < 0
+                || (filter.User != 0 && _users[slot] != filter.User)
+                || (filter.Agent != 0 && _agents[slot] != filter.Agent)
+                || (filter.Run != 0 && _runs[slot] != filter.Run))
             {
                 continue;
             }
