@@ -18,6 +18,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMulPerThread;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>> _gemv;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>> _fewTokenGemv;
     private MemoryBuffer1D<float, Stride1D.Dense> _gemvPartials;
     private MemoryBuffer1D<int, Stride1D.Dense> _gemvArrivals;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape> _tiledMatMul;
@@ -52,9 +53,14 @@ public sealed class DecoderKernels : IDisposable
     /// <param name="gemvSliceLength">
     /// Longest slice of K one group of the single-token product stages and reads (a multiple of
     /// <see cref="GemvKernel.Oct"/>); by default <see cref="DefaultGemvSliceLength"/>. A tuning knob for benchmarks; tests
-    /// make it small to check the sliced path on short rows.
+    /// make it small to check the sliced path on short rows. The few-token product's slices are at most this long too.
     /// </param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null)
+    /// <param name="fewTokenTile">
+    /// Widest token tile of the few-token product (<see cref="FewTokenGemvKernel"/>), 4 or 8, for products of 2 to
+    /// <see cref="FewTokenGemvKernel.MaxTokens"/> tokens; 0 sends them to <see cref="MatMulKernel"/> as before (an A/B
+    /// switch for benchmarks). By default <see cref="DefaultFewTokenTile"/>.
+    /// </param>
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null, int? fewTokenTile = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
@@ -69,12 +75,19 @@ public sealed class DecoderKernels : IDisposable
             throw new ArgumentOutOfRangeException(nameof(gemvSliceLength), GemvSliceLength, $"a positive multiple of {GemvKernel.Oct}");
         }
 
+        FewTokenTile = fewTokenTile ?? DefaultFewTokenTile;
+        if (FewTokenTile is not (0 or TokenQuadSums.Tokens or FewTokenGemvKernel.MaxTile))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fewTokenTile), FewTokenTile, $"0 (off), {TokenQuadSums.Tokens} or {FewTokenGemvKernel.MaxTile}");
+        }
+
         _noWeights = accelerator.Allocate1D<ushort>(1);
         _noRows = accelerator.Allocate1D<int>(1);
         _embedding = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>, int, ArrayView<float>, int>(EmbeddingKernel.Run);
         _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
         _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.Run);
         _gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>>(GemvKernel.Run);
+        _fewTokenGemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>>(FewTokenGemvKernel.Run);
         _gemvPartials = accelerator.Allocate1D<float>(1);
         _gemvArrivals = accelerator.Allocate1D<int>(1);
         _gemvArrivals.MemSetToZero();
@@ -113,6 +126,15 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>Longest K slice of one group of the single-token product.</summary>
     public int GemvSliceLength { get; }
+
+    /// <summary>
+    /// Default of <see cref="FewTokenTile"/>: eight tokens per weight load (a 32-token step reads each weight from DRAM
+    /// once and from L2 three times more); steps of up to four tokens take tiles of four whatever the setting.
+    /// </summary>
+    public const int DefaultFewTokenTile = 8;
+
+    /// <summary>Widest token tile of the few-token product; 0 when products of 2 to 32 tokens go to <see cref="MatMulKernel"/>.</summary>
+    public int FewTokenTile { get; }
 
     /// <summary>Group size of the single-token product (<see cref="GemvKernel"/>).</summary>
     public int GemvGroupSize { get; }
@@ -181,6 +203,12 @@ public sealed class DecoderKernels : IDisposable
             return;
         }
 
+        if (UsesFewTokenGemv(tokens, packed, k))
+        {
+            LaunchFewTokenGemv(x, weight.Data, biasData, gain.Data, y, shape);
+            return;
+        }
+
         if (tokens >= TiledMinTokens && GroupSize == TiledMatMulKernel.GroupSize)
         {
             LaunchTiled(x, weight.Data, biasData, gain.Data, y, shape);
@@ -194,13 +222,15 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>
     /// y = (accumulate ? y : 0) + (silu(gate) · up) · Wᵀ + bias, for <paramref name="gateUp"/> holding [tokens, k] gate
-    /// then [tokens, k] up (the stacked gate/up product's segments). One token: the activation is applied while the
-    /// product stages its input, one launch; otherwise the gate part is overwritten with the activation first.
+    /// then [tokens, k] up (the stacked gate/up product's segments). Where the single-token or the few-token product
+    /// takes it, the activation is applied while the product stages its input, one launch; otherwise the gate part is
+    /// overwritten with the activation first.
     /// </summary>
     public void GatedMatMul(ArrayView<float> gateUp, WeightView weight, WeightView bias, ArrayView<float> y, int tokens, int n, int k, bool accumulate)
     {
         bool packed = weight.Type != WeightType.Float32 && k % 4 == 0;
-        if (!UsesGemv(tokens, packed, k))
+        bool single = UsesGemv(tokens, packed, k);
+        if (!single && !UsesFewTokenGemv(tokens, packed, k))
         {
             var gate = gateUp.SubView(0, (long)tokens * k);
             SwiGlu(gate, gateUp.SubView((long)tokens * k, (long)tokens * k), tokens * k);
@@ -209,8 +239,15 @@ public sealed class DecoderKernels : IDisposable
         }
 
         var none = _noWeights.View.AsContiguous();
-        var shape = new MatMulShape(1, n, k, weight.Type, bias.IsPresent ? bias.Type : WeightType.None, WeightType.None, 0f, accumulate ? 1 : 0, 1, n, n, GatedInput: 1);
-        LaunchGemv(gateUp, weight.Data, bias.IsPresent ? bias.Data : none, none, y, shape);
+        var shape = new MatMulShape(tokens, n, k, weight.Type, bias.IsPresent ? bias.Type : WeightType.None, WeightType.None, 0f, accumulate ? 1 : 0, 1, n, n, GatedInput: 1);
+        if (single)
+        {
+            LaunchGemv(gateUp, weight.Data, bias.IsPresent ? bias.Data : none, none, y, shape);
+        }
+        else
+        {
+            LaunchFewTokenGemv(gateUp, weight.Data, bias.IsPresent ? bias.Data : none, none, y, shape);
+        }
     }
 
     /// <summary>
@@ -391,43 +428,85 @@ public sealed class DecoderKernels : IDisposable
 
     private bool UsesGemv(int tokens, bool packed, int k) => tokens == 1 && packed && k % GemvKernel.Oct == 0 && !ThreadPerItem;
 
+    private bool UsesFewTokenGemv(int tokens, bool packed, int k) =>
+        FewTokenTile != 0 && tokens >= 2 && tokens <= FewTokenGemvKernel.MaxTokens && packed && k % GemvKernel.Oct == 0 && !ThreadPerItem;
+
     private void LaunchGemv(ArrayView<float> x, ArrayView<ushort> weight, ArrayView<ushort> bias, ArrayView<ushort> gain, ArrayView<float> y, MatMulShape shape)
     {
-        // Two rows per warp; K in slices of at most GemvSliceLength, shorter (down to 256 weights) while the row groups
-        // alone would leave most multiprocessors without two groups.
+        // Two rows per warp; K in slices of at most GemvSliceLength, shorter while the groups would leave SMs idle.
+        int rowGroups = GemvRowGroups(shape.N);
+        int length = GemvSlice(shape.K, rowGroups, GemvSliceLength);
+        int slices = GemvKernel.Slices(shape.K, length);
+        EnsureGemvScratch(shape, slices, rowGroups, rowGroups);
+        long groups = (long)rowGroups * slices;
+        var config = new KernelConfig(new Index1D((int)groups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(length / 4));
+        _gemv(config, x, weight, bias, gain, y, _gemvPartials.View, _gemvArrivals.View, shape with { SliceLength = length }, SpecializedValue.New(shape.WeightType));
+    }
+
+    private void LaunchFewTokenGemv(ArrayView<float> x, ArrayView<ushort> weight, ArrayView<ushort> bias, ArrayView<ushort> gain, ArrayView<float> y, MatMulShape shape)
+    {
+        // Steps of up to four tokens fill a tile of four; a wider tile would multiply staged copies of the last token.
+        int tile = shape.Tokens <= TokenQuadSums.Tokens ? TokenQuadSums.Tokens : FewTokenTile;
+        int tiles = (shape.Tokens + tile - 1) / tile;
+        int rowGroups = GemvRowGroups(shape.N);
+        int longest = Math.Min(GemvSliceLength, FewTokenGemvKernel.MaxStagedFloats / tile / GemvKernel.Oct * GemvKernel.Oct);
+        int length = GemvSlice(shape.K, (long)tiles * rowGroups, longest);
+        int slices = GemvKernel.Slices(shape.K, length);
+        EnsureGemvScratch(shape, slices, rowGroups, (long)tiles * rowGroups);
+        long groups = (long)tiles * rowGroups * slices;
+        var config = new KernelConfig(new Index1D((int)groups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(tile * length / 4));
+        _fewTokenGemv(config, x, weight, bias, gain, y, _gemvPartials.View, _gemvArrivals.View, shape with { SliceLength = length }, SpecializedValue.New(shape.WeightType), SpecializedValue.New(tile));
+    }
+
+    /// <summary>Row groups of the GEMV kernels: two rows per warp.</summary>
+    private int GemvRowGroups(int n)
+    {
         int rowsPerGroup = 2 * (GemvGroupSize / _accelerator.WarpSize);
-        int rowGroups = (shape.N + rowsPerGroup - 1) / rowsPerGroup;
-        int length = Math.Min(GemvSliceLength, shape.K);
-        while (length > MinGemvSlice && (long)rowGroups * GemvKernel.Slices(shape.K, length) < 2 * _accelerator.NumMultiprocessors)
+        return (n + rowsPerGroup - 1) / rowsPerGroup;
+    }
+
+    /// <summary>
+    /// The K slice of a GEMV launch: at most <paramref name="longest"/>, shorter (down to 256 weights) while the groups
+    /// (<paramref name="groupsPerSlice"/> for each slice) would leave most multiprocessors without two.
+    /// </summary>
+    private int GemvSlice(int k, long groupsPerSlice, int longest)
+    {
+        int length = Math.Min(longest, k);
+        while (length > MinGemvSlice && groupsPerSlice * GemvKernel.Slices(k, length) < 2 * _accelerator.NumMultiprocessors)
         {
             length = Math.Max(MinGemvSlice, length / 2);
         }
 
-        length = (length + GemvKernel.Oct - 1) / GemvKernel.Oct * GemvKernel.Oct;
-        int slices = GemvKernel.Slices(shape.K, length);
-        if (slices > 1)
-        {
-            bool normed = shape.NormType != WeightType.None;
-            long partials = ((long)slices * shape.N) + (normed ? (long)rowGroups * slices : 0);
-            if (partials > _gemvPartials.Length)
-            {
-                // Grown, never shrunk.
-                _gemvPartials.Dispose();
-                _gemvPartials = _accelerator.Allocate1D<float>(partials);
-            }
+        return (length + GemvKernel.Oct - 1) / GemvKernel.Oct * GemvKernel.Oct;
+    }
 
-            if (rowGroups > _gemvArrivals.Length)
-            {
-                // The counts must start at zero; every launch leaves them so.
-                _gemvArrivals.Dispose();
-                _gemvArrivals = _accelerator.Allocate1D<int>(rowGroups);
-                _gemvArrivals.MemSetToZero();
-            }
+    /// <summary>
+    /// Partial sums (slices · tokens · N, and the squares of every row group's slices with a norm) and zeroed arrival
+    /// counts for a sliced launch; both GEMV kernels share them, one launch at a time on the stream.
+    /// </summary>
+    private void EnsureGemvScratch(MatMulShape shape, int slices, int rowGroups, long counters)
+    {
+        if (slices == 1)
+        {
+            return;
         }
 
-        long groups = (long)rowGroups * slices;
-        var config = new KernelConfig(new Index1D((int)groups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(length / 4));
-        _gemv(config, x, weight, bias, gain, y, _gemvPartials.View, _gemvArrivals.View, shape with { SliceLength = length }, SpecializedValue.New(shape.WeightType));
+        bool normed = shape.NormType != WeightType.None;
+        long partials = ((long)slices * shape.Tokens * shape.N) + (normed ? (long)rowGroups * slices * shape.Tokens : 0);
+        if (partials > _gemvPartials.Length)
+        {
+            // Grown, never shrunk.
+            _gemvPartials.Dispose();
+            _gemvPartials = _accelerator.Allocate1D<float>(partials);
+        }
+
+        if (counters > _gemvArrivals.Length)
+        {
+            // The counts must start at zero; every launch leaves them so.
+            _gemvArrivals.Dispose();
+            _gemvArrivals = _accelerator.Allocate1D<int>(counters);
+            _gemvArrivals.MemSetToZero();
+        }
     }
 
     /// <summary>Shortest K slice <see cref="LaunchGemv"/> makes to find groups for idle multiprocessors.</summary>

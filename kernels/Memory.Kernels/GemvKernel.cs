@@ -21,9 +21,6 @@ public static class GemvKernel
     /// <summary>Weights per 16-byte load.</summary>
     public const int Oct = 8;
 
-    /// <summary>Loads of each row a lane keeps in flight (so 2 · 4 · 16 bytes per lane).</summary>
-    private const int Depth = 4;
-
     /// <summary>
     /// The kernel (explicitly grouped; grid = row groups × slices, slice fastest; group size a multiple of the warp size;
     /// dynamic shared memory of <see cref="MatMulShape.SliceLength"/> / 4 <see cref="Float4"/>s).
@@ -60,7 +57,7 @@ public static class GemvKernel
 
         // The row pair's first loads do not depend on x̂: their DRAM latency overlaps the staging's.
         var batch = OctBatch.Load(w16, baseA, baseB, lane, octs, lanes);
-        float squares = Stage(x, norm, xs, shape, first, length);
+        float squares = GemvStaging.Stage(x, norm, xs, shape, first, length, 0, 1, byWarp: false);
         float total = shape.NormType != WeightType.None ? GroupReductions.Sum(squares, scratch) : 0f;
         Group.Barrier();
 
@@ -69,7 +66,7 @@ public static class GemvKernel
         // registers a thread, leaving the big products short of co-resident groups (1.8 waves for gate/up on an H200).
         float da = 0f, db = 0f;
         batch.Dot(xs, lane, octs, lanes, weightType, ref da, ref db);
-        for (int o = lane + (Depth * lanes); o < octs; o += Depth * lanes)
+        for (int o = lane + (OctBatch.Depth * lanes); o < octs; o += OctBatch.Depth * lanes)
         {
             OctBatch.Load(w16, baseA, baseB, o, octs, lanes).Dot(xs, o, octs, lanes, weightType, ref da, ref db);
         }
@@ -80,7 +77,7 @@ public static class GemvKernel
         {
             if (lane == 0 && row < n)
             {
-                float scale = Scale(total, shape);
+                float scale = GemvStaging.Scale(total, shape);
                 Store(y, bias, shape, row, scale * da);
                 if (row + 1 < n)
                 {
@@ -129,7 +126,7 @@ public static class GemvKernel
             }
         }
 
-        float rowScale = Scale(sum, shape);
+        float rowScale = GemvStaging.Scale(sum, shape);
         for (int r = Group.IdxX; r < rowsPerGroup; r += Group.DimX)
         {
             int target = (rowGroup * rowsPerGroup) + r;
@@ -153,51 +150,6 @@ public static class GemvKernel
 
     /// <summary>The slices a K splits into at the given slice length (a multiple of <see cref="Oct"/>).</summary>
     public static int Slices(int k, int sliceLength) => (k + sliceLength - 1) / sliceLength;
-
-    /// <summary>1/rms from the sum of squares over all of K with a norm; 1 without.</summary>
-    private static float Scale(float squares, MatMulShape shape) =>
-        shape.NormType != WeightType.None ? 1f / MathF.Sqrt((squares / shape.K) + shape.NormEps) : 1f;
-
-    /// <summary>
-    /// x̂ of K elements [first, first + length) into shared memory, four at a time, without the norm's 1/rms factor;
-    /// returns this thread's share of Σx² over the slice (0 without a norm). Ends before any barrier: the caller's
-    /// reduction or barrier follows.
-    /// </summary>
-    private static float Stage(ArrayView<float> x, ArrayView<ushort> norm, ArrayView<Float4> xs, MatMulShape shape, int first, int length)
-    {
-        var x4 = x.Cast<Float4>();
-        var g4 = norm.Cast<ulong>();
-        bool gated = shape.GatedInput != 0;
-        bool normed = shape.NormType != WeightType.None;
-        int quads = length / 4;
-        int offset = first / 4;
-        int up = shape.K / 4;
-        float squares = 0f;
-        for (int i = Group.IdxX; i < quads; i += Group.DimX)
-        {
-            var v = x4[offset + i];
-            if (gated)
-            {
-                var u = x4[up + offset + i];
-                v = new Float4(SwiGluKernel.Gated(v.X, u.X), SwiGluKernel.Gated(v.Y, u.Y), SwiGluKernel.Gated(v.Z, u.Z), SwiGluKernel.Gated(v.W, u.W));
-            }
-            else if (normed)
-            {
-                ulong g = g4[offset + i];
-                squares += ((v.X * v.X) + (v.Y * v.Y)) + ((v.Z * v.Z) + (v.W * v.W));
-                int type = shape.NormType;
-                v = new Float4(
-                    v.X * WeightLoads.Widen((ushort)g, type),
-                    v.Y * WeightLoads.Widen((ushort)(g >> 16), type),
-                    v.Z * WeightLoads.Widen((ushort)(g >> 32), type),
-                    v.W * WeightLoads.Widen((ushort)(g >> 48), type));
-            }
-
-            xs[i] = v;
-        }
-
-        return squares;
-    }
 
     private static void Store(ArrayView<float> y, ArrayView<ushort> bias, MatMulShape shape, int row, float value)
     {

@@ -17,6 +17,13 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
     [InlineData(WeightType.BFloat16, 1, true, true, true, 136)] // 8-byte loads; the last lane pass is partial
     [InlineData(WeightType.Float16, 6, false, false, true, 40)]
     [InlineData(WeightType.BFloat16, 3, false, true, true, 4)]
+    [InlineData(WeightType.BFloat16, 2, true, true, true, 40)] // the few-token product: one tile of four, one slice
+    [InlineData(WeightType.Float16, 3, false, true, true, 136)] // a partial tile of four over three slices
+    [InlineData(WeightType.BFloat16, 8, true, false, true, 264)] // one full tile of eight over five slices
+    [InlineData(WeightType.Float16, 11, true, true, true, 136)] // a full tile and a partial one
+    [InlineData(WeightType.BFloat16, 20, true, true, true, 136)] // three tiles (8, 8, 4)
+    [InlineData(WeightType.BFloat16, 32, false, true, true, 264)] // the most tokens it takes: four full tiles
+    [InlineData(WeightType.Float16, 33, true, false, true, 40)] // one token past it: the warp-per-row product
     public void Matches_a_double_precision_product_of_the_widened_weights(int type, int tokens, bool withBias, bool accumulate, bool warpPerRow, int k = 37)
     {
         var kernels = warpPerRow ? fixture.GroupedKernels : fixture.Kernels;
@@ -63,6 +70,10 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
     [InlineData(WeightType.BFloat16, 1, 136, true)] // one token: the staged single-row product
     [InlineData(WeightType.Float16, 1, 40, true)]
     [InlineData(WeightType.BFloat16, 1, 264, true, 301)] // enough rows that each warp takes whole row pairs
+    [InlineData(WeightType.BFloat16, 2, 40, true)] // the few-token product: per-token norms, one slice
+    [InlineData(WeightType.Float16, 11, 136, true, 301)] // per-token squares summed over three slices, many row groups
+    [InlineData(WeightType.BFloat16, 20, 264, true)]
+    [InlineData(WeightType.BFloat16, 32, 264, true, 301)]
     public void Applies_an_rms_norm_of_x_and_writes_each_stacked_projection_as_its_own_matrix(int type, int tokens, int k, bool warpPerRow, int n = 13)
     {
         var kernels = warpPerRow ? fixture.GroupedKernels : fixture.Kernels;
@@ -127,7 +138,10 @@ public sealed class MatMulKernelTests(CpuAcceleratorFixture fixture)
     [Theory]
     [InlineData(WeightType.BFloat16, 1, 136, 13, true)] // one launch: the activation applied while staging
     [InlineData(WeightType.Float16, 1, 40, 301, true)]
-    [InlineData(WeightType.BFloat16, 3, 136, 13, true)] // activation kernel, then the product
+    [InlineData(WeightType.BFloat16, 3, 136, 13, true)] // the few-token product: the activation while staging
+    [InlineData(WeightType.Float16, 12, 264, 21, true)] // two tiles (8, 4), five slices
+    [InlineData(WeightType.BFloat16, 32, 136, 301, true)] // four tiles, many row groups
+    [InlineData(WeightType.BFloat16, 33, 40, 13, true)] // past the few-token product: activation kernel, then the product
     [InlineData(WeightType.BFloat16, 1, 136, 13, false)]
     public void Gated_product_multiplies_silu_of_gate_by_up_before_the_weight(int type, int tokens, int k, int n, bool warpPerRow)
     {

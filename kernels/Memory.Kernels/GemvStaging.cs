@@ -1,0 +1,60 @@
+using ILGPU;
+
+namespace Memory.Kernels;
+
+/// <summary>
+/// The staging of x̂ and the norm's scale, shared by <see cref="GemvKernel"/> (one token, staged by the whole group) and
+/// <see cref="FewTokenGemvKernel"/> (a tile of tokens, one staged per warp). Offsets come in from the caller so that
+/// the single-token kernel inlines to the code it had before these were shared.
+/// </summary>
+internal static class GemvStaging
+{
+    /// <summary>
+    /// x̂ of one token's K elements [first, first + length) into shared memory, four at a time, without the norm's 1/rms
+    /// factor, by the whole group or (<paramref name="byWarp"/>) by the calling warp alone; returns this thread's share of
+    /// Σx² over the slice (0 without a norm). Ends before any barrier: the caller's reduction or barrier follows.
+    /// </summary>
+    /// <param name="token">The token's row of x.</param>
+    /// <param name="tokens">Rows of x (gated input: the gates of all tokens come before the ups).</param>
+    /// <param name="byWarp">A compile-time constant: which threads share the staging.</param>
+    public static float Stage(ArrayView<float> x, ArrayView<ushort> norm, ArrayView<Float4> xs, MatMulShape shape, int first, int length, int token, int tokens, bool byWarp)
+    {
+        var x4 = x.Cast<Float4>();
+        var g4 = norm.Cast<ulong>();
+        bool gated = shape.GatedInput != 0;
+        bool normed = shape.NormType != WeightType.None;
+        int quads = length / 4;
+        int gain = first / 4;
+        int up = tokens * shape.K / 4;
+        int row = token * shape.K / 4;
+        float squares = 0f;
+        for (int i = byWarp ? Warp.LaneIdx : Group.IdxX; i < quads; i += byWarp ? Warp.WarpSize : Group.DimX)
+        {
+            var v = x4[row + gain + i];
+            if (gated)
+            {
+                var u = x4[up + row + gain + i];
+                v = new Float4(SwiGluKernel.Gated(v.X, u.X), SwiGluKernel.Gated(v.Y, u.Y), SwiGluKernel.Gated(v.Z, u.Z), SwiGluKernel.Gated(v.W, u.W));
+            }
+            else if (normed)
+            {
+                ulong g = g4[gain + i];
+                squares += ((v.X * v.X) + (v.Y * v.Y)) + ((v.Z * v.Z) + (v.W * v.W));
+                int type = shape.NormType;
+                v = new Float4(
+                    v.X * WeightLoads.Widen((ushort)g, type),
+                    v.Y * WeightLoads.Widen((ushort)(g >> 16), type),
+                    v.Z * WeightLoads.Widen((ushort)(g >> 32), type),
+                    v.W * WeightLoads.Widen((ushort)(g >> 48), type));
+            }
+
+            xs[i] = v;
+        }
+
+        return squares;
+    }
+
+    /// <summary>1/rms from the sum of squares over all of K with a norm; 1 without.</summary>
+    public static float Scale(float squares, MatMulShape shape) =>
+        shape.NormType != WeightType.None ? 1f / MathF.Sqrt((squares / shape.K) + shape.NormEps) : 1f;
+}
