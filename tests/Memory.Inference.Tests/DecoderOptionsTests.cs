@@ -20,6 +20,24 @@ public sealed class DecoderOptionsTests
         Assert.Contains(nameof(DecoderOptions.GemvSliceLength), error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0)] // off: the warp-per-row product for 2-32 tokens
+    [InlineData(4)]
+    [InlineData(8)]
+    public void Accepts_a_few_token_tile_with_a_kernel(int? tile) =>
+        new DecoderOptions { FewTokenTile = tile }.Validate();
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(16)]
+    [InlineData(-4)]
+    public void Names_a_few_token_tile_without_a_kernel(int tile)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new DecoderOptions { FewTokenTile = tile }.Validate());
+        Assert.Contains(nameof(DecoderOptions.FewTokenTile), error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Names_every_problem_at_once()
     {

@@ -35,6 +35,12 @@ public sealed class DecoderOptions
     [Range(8, 65536)]
     public int? GemvSliceLength { get; set; }
 
+    /// <summary>
+    /// Tuning: widest token tile of the few-token product that decode steps of 2 to 32 sequences take, 4 or 8; 0 sends
+    /// them to the warp-per-row product instead (an A/B switch). Null: the kernels' default, 8.
+    /// </summary>
+    public int? FewTokenTile { get; set; }
+
     /// <summary>Tuning: keys per group of the split decode attention (null: one attention group's width, 128 on a GPU).</summary>
     [Range(1, 65536)]
     public int? AttentionSplitKeys { get; set; }
@@ -48,6 +54,12 @@ public sealed class DecoderOptions
         {
             // The single-token product reads eight weights per load: a slice must hold whole loads.
             results.Add(new ValidationResult($"The field GemvSliceLength must be a multiple of 8 (got {slice}).", [nameof(GemvSliceLength)]));
+        }
+
+        if (FewTokenTile is int tile && tile is not (0 or 4 or 8))
+        {
+            // One compiled kernel per tile: a quad of tokens or two.
+            results.Add(new ValidationResult($"The field FewTokenTile must be 0 (off), 4 or 8 (got {tile}).", [nameof(FewTokenTile)]));
         }
 
         if (results.Count > 0)

@@ -33,7 +33,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         Config = config;
         _weights = weights;
         _maxSequences = options.MaxSequences;
-        _kernels = new DecoderKernels(accelerator, attentionSplitKeys: options.AttentionSplitKeys, gemvSliceLength: options.GemvSliceLength);
+        _kernels = new DecoderKernels(accelerator, attentionSplitKeys: options.AttentionSplitKeys, gemvSliceLength: options.GemvSliceLength, fewTokenTile: options.FewTokenTile);
         if (config.HeadDim > _kernels.MaxHeadDim || config.HeadDim % 2 != 0)
         {
             throw new ModelLoadException($"head_dim {config.HeadDim} is not supported on this accelerator (even, at most {_kernels.MaxHeadDim})");

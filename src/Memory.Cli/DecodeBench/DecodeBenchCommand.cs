@@ -27,11 +27,12 @@ internal static class DecodeBenchCommand
         var peer = new Option<string?>("--peer") { Description = "tools/bench_transformers.py's JSON for the same weights, run on the same machine." };
         var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
         var gemvSlice = new Option<int?>("--gemv-slice") { Description = "Tuning: longest K slice per group of the single-token product, a multiple of 8 (default: the kernels')." };
+        var fewTokenTile = new Option<int?>("--few-token-tile") { Description = "Tuning: widest token tile of the few-token product for batches of 2-32, 4 or 8; 0 turns it off (default: the kernels', 8)." };
         var splitKeys = new Option<int?>("--attention-split-keys") { Description = "Tuning: keys per group of the split decode attention (default: one attention group's width)." };
         var bandwidthMiB = new Option<int>("--bandwidth-mib") { Description = "Buffer size of the copy-bandwidth measurement.", DefaultValueFactory = _ => 1024 };
         var command = new Command("decode", "Prefill and decode speed against the bandwidth roofline and transformers.")
         {
-            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, splitKeys, bandwidthMiB,
+            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, fewTokenTile, splitKeys, bandwidthMiB,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -60,6 +61,7 @@ internal static class DecodeBenchCommand
                 MaxBatchTokens = 512,
                 MaxSequences = batchList.Max() + 2,
                 GemvSliceLength = parse.GetValue(gemvSlice),
+                FewTokenTile = parse.GetValue(fewTokenTile),
                 AttentionSplitKeys = parse.GetValue(splitKeys),
             });
             if (contextList.Max() + stepCount + 2 > decoder.Capacity.MaxTokensPerSequence)
