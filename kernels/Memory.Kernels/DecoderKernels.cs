@@ -18,7 +18,8 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape> _matMulPerThread;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>> _gemv;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>> _fewTokenGemv;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>> _fewTokenGemvQuad;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>> _fewTokenGemvOctet;
     private MemoryBuffer1D<float, Stride1D.Dense> _gemvPartials;
     private MemoryBuffer1D<int, Stride1D.Dense> _gemvArrivals;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape> _tiledMatMul;
@@ -87,11 +88,15 @@ public sealed class DecoderKernels : IDisposable
         _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ushort>, int, ArrayView<float>, int, float>(RmsNormKernel.Run);
         _matMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, MatMulShape>(MatMulKernel.Run);
         _gemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>>(GemvKernel.Run);
-        _fewTokenGemv = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>>(FewTokenGemvKernel.Run);
         _gemvPartials = accelerator.Allocate1D<float>(1);
         _gemvArrivals = accelerator.Allocate1D<int>(1);
         _gemvArrivals.MemSetToZero();
         GemvGroupSize = ChooseGroupSize(accelerator, 128);
+        // One load per tile, each with its launch bounds (a kernel's bounds hold for all its specialisations).
+        _fewTokenGemvQuad = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>>(
+            FewTokenGemvKernel.Run, new KernelSpecialization(GemvGroupSize, FewTokenGemvKernel.GroupsPerMultiprocessor(TokenQuadSums.Tokens)));
+        _fewTokenGemvOctet = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>>(
+            FewTokenGemvKernel.Run, new KernelSpecialization(GemvGroupSize, FewTokenGemvKernel.GroupsPerMultiprocessor(FewTokenGemvKernel.MaxTile)));
         _tiledMatMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>(TiledMatMulKernel.Run);
         _rowInverseRms = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(RowInverseRmsKernel.Run);
         _inverseRms = accelerator.Allocate1D<float>(1);
@@ -455,7 +460,8 @@ public sealed class DecoderKernels : IDisposable
         EnsureGemvScratch(shape, slices, rowGroups, (long)tiles * rowGroups);
         long groups = (long)tiles * rowGroups * slices;
         var config = new KernelConfig(new Index1D((int)groups), new Index1D(GemvGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(tile * length / 4));
-        _fewTokenGemv(config, x, weight, bias, gain, y, _gemvPartials.View, _gemvArrivals.View, shape with { SliceLength = length }, SpecializedValue.New(shape.WeightType), SpecializedValue.New(tile));
+        var kernel = tile == FewTokenGemvKernel.MaxTile ? _fewTokenGemvOctet : _fewTokenGemvQuad;
+        kernel(config, x, weight, bias, gain, y, _gemvPartials.View, _gemvArrivals.View, shape with { SliceLength = length }, SpecializedValue.New(shape.WeightType), SpecializedValue.New(tile));
     }
 
     /// <summary>Row groups of the GEMV kernels: two rows per warp.</summary>
