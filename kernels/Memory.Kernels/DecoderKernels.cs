@@ -164,7 +164,10 @@ public sealed class DecoderKernels : IDisposable
     /// <summary>
     /// y = (accumulate ? y : 0) + x̂ · Wᵀ + bias for x [tokens, k], W [n, k], where x̂ is x or, given a norm gain,
     /// RMSNorm(x) · gain. With 16-bit weights and k a multiple of four, x, the weight and the gain must start on an
-    /// 8-byte boundary (whole buffers do; CUDA faults on a misaligned load).
+    /// 8-byte boundary, and on a 16-byte one when k is a multiple of eight (whole buffers do; CUDA faults on a misaligned
+    /// load). Which kernel runs: one token, <see cref="GemvKernel"/>; 2 to <see cref="FewTokenGemvKernel.MaxTokens"/>,
+    /// <see cref="FewTokenGemvKernel"/> (unless <see cref="FewTokenTile"/> is 0); from <see cref="TiledMinTokens"/>, the
+    /// tiled GEMM; otherwise, and for fp32 weights or rows that are not whole loads, <see cref="MatMulKernel"/>.
     /// </summary>
     /// <param name="norm">RMSNorm gain [k] to apply to x first, or null.</param>
     /// <param name="normEps">The norm's epsilon.</param>

@@ -92,7 +92,7 @@ public static class FewTokenGemvKernel
         for (int t = Warp.WarpIdx; t < tileTokens; t += Group.DimX / lanes)
         {
             int token = Math.Min(t0 + t, tokens - 1);
-            float sum = GemvStaging.Stage(x, norm, xs.SubView(t * stride, stride), shape, first, length, token, tokens, byWarp: true);
+            float sum = SlicedGemv.Stage(x, norm, xs.SubView(t * stride, stride), shape, first, length, token, tokens, byWarp: true);
             sum = GroupReductions.WarpSum(sum);
             if (lane == 0)
             {
@@ -136,17 +136,8 @@ public static class FewTokenGemvKernel
             partials[squaresAt + Group.IdxX] = squares[Group.IdxX];
         }
 
-        // Partials visible device-wide before this group counts itself in (the classic threadfence reduction).
         int counter = (rowGroup * tiles) + tokenTile;
-        MemoryFence.DeviceLevel();
-        Group.Barrier();
-        if (Group.IdxX == 0)
-        {
-            last[0] = Atomic.Add(ref arrivals[counter], 1) == slices - 1 ? 1 : 0;
-        }
-
-        Group.Barrier();
-        if (last[0] == 0)
+        if (SlicedGemv.Arrive(arrivals, counter, slices, last) == 0)
         {
             return;
         }
@@ -168,7 +159,7 @@ public static class FewTokenGemvKernel
                     }
                 }
 
-                Store(y, bias, shape, token, target, GemvStaging.Scale(sum, shape) * dot);
+                Store(y, bias, shape, token, target, SlicedGemv.Scale(sum, shape) * dot);
             }
         }
 
@@ -190,7 +181,7 @@ public static class FewTokenGemvKernel
             int token = t0 + q0 + q;
             if (slices == 1)
             {
-                float scale = GemvStaging.Scale(squares[q0 + q], shape);
+                float scale = SlicedGemv.Scale(squares[q0 + q], shape);
                 Store(y, bias, shape, token, row, scale * sums.A(q));
                 if (row + 1 < n)
                 {

@@ -57,7 +57,7 @@ public static class GemvKernel
 
         // The row pair's first loads do not depend on x̂: their DRAM latency overlaps the staging's.
         var batch = OctBatch.Load(w16, baseA, baseB, lane, octs, lanes);
-        float squares = GemvStaging.Stage(x, norm, xs, shape, first, length, 0, 1, byWarp: false);
+        float squares = SlicedGemv.Stage(x, norm, xs, shape, first, length, 0, 1, byWarp: false);
         float total = shape.NormType != WeightType.None ? GroupReductions.Sum(squares, scratch) : 0f;
         Group.Barrier();
 
@@ -77,7 +77,7 @@ public static class GemvKernel
         {
             if (lane == 0 && row < n)
             {
-                float scale = GemvStaging.Scale(total, shape);
+                float scale = SlicedGemv.Scale(total, shape);
                 Store(y, bias, shape, row, scale * da);
                 if (row + 1 < n)
                 {
@@ -102,16 +102,7 @@ public static class GemvKernel
             partials[(slices * n) + (rowGroup * slices) + slice] = total;
         }
 
-        // Partials visible device-wide before this group counts itself in (the classic threadfence reduction).
-        MemoryFence.DeviceLevel();
-        Group.Barrier();
-        if (Group.IdxX == 0)
-        {
-            last[0] = Atomic.Add(ref arrivals[rowGroup], 1) == slices - 1 ? 1 : 0;
-        }
-
-        Group.Barrier();
-        if (last[0] == 0)
+        if (SlicedGemv.Arrive(arrivals, rowGroup, slices, last) == 0)
         {
             return;
         }
@@ -126,7 +117,7 @@ public static class GemvKernel
             }
         }
 
-        float rowScale = GemvStaging.Scale(sum, shape);
+        float rowScale = SlicedGemv.Scale(sum, shape);
         for (int r = Group.IdxX; r < rowsPerGroup; r += Group.DimX)
         {
             int target = (rowGroup * rowsPerGroup) + r;

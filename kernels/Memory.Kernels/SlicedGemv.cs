@@ -3,11 +3,12 @@ using ILGPU;
 namespace Memory.Kernels;
 
 /// <summary>
-/// The staging of x̂ and the norm's scale, shared by <see cref="GemvKernel"/> (one token, staged by the whole group) and
-/// <see cref="FewTokenGemvKernel"/> (a tile of tokens, one staged per warp). Offsets come in from the caller so that
-/// the single-token kernel inlines to the code it had before these were shared.
+/// What the K-sliced products <see cref="GemvKernel"/> (one token, staged by the whole group) and
+/// <see cref="FewTokenGemvKernel"/> (a tile of tokens, one staged per warp) share: the staging of x̂, the norm's scale
+/// and the last slice's arrival. Written so that the single-token kernel inlines to the PTX it had before they were
+/// shared (checked by compiling both versions offline).
 /// </summary>
-internal static class GemvStaging
+internal static class SlicedGemv
 {
     /// <summary>
     /// x̂ of one token's K elements [first, first + length) into shared memory, four at a time, without the norm's 1/rms
@@ -57,4 +58,23 @@ internal static class GemvStaging
     /// <summary>1/rms from the sum of squares over all of K with a norm; 1 without.</summary>
     public static float Scale(float squares, MatMulShape shape) =>
         shape.NormType != WeightType.None ? 1f / MathF.Sqrt((squares / shape.K) + shape.NormEps) : 1f;
+
+    /// <summary>
+    /// Counts the group in at <paramref name="counter"/> once its partial sums are visible device-wide (the classic
+    /// threadfence reduction); returns, to every thread, 1 if it was the last of the <paramref name="slices"/> groups to
+    /// arrive (which then fences again and reads all the others' partials) and 0 if not. Every thread must call.
+    /// </summary>
+    /// <param name="last">One shared int.</param>
+    public static int Arrive(ArrayView<int> arrivals, int counter, int slices, ArrayView<int> last)
+    {
+        MemoryFence.DeviceLevel();
+        Group.Barrier();
+        if (Group.IdxX == 0)
+        {
+            last[0] = Atomic.Add(ref arrivals[counter], 1) == slices - 1 ? 1 : 0;
+        }
+
+        Group.Barrier();
+        return last[0];
+    }
 }
