@@ -109,10 +109,14 @@ public static class FewTokenGemvKernel
             OctBatch.Load(w16, baseA, baseB, o, octs, lanes).DotTile(xs, o, octs, lanes, weightType, stride, tileTokens, ref low, ref high);
         }
 
-        low = low.WarpSums();
-        if (tileTokens > TokenQuadSums.Tokens)
+        // Warp sums in the order GroupReductions.WarpSum adds them, both quads a step at a time.
+        for (int offset = lanes / 2; offset > 0; offset /= 2)
         {
-            high = high.WarpSums();
+            low = low.PlusPartner(offset);
+            if (tileTokens > TokenQuadSums.Tokens)
+            {
+                high = high.PlusPartner(offset);
+            }
         }
 
         if (lane == 0 && row < n)

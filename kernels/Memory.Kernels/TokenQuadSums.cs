@@ -35,16 +35,21 @@ internal readonly struct TokenQuadSums(float a0, float a1, float a2, float a3, f
             Dot(_b3, l3, h3, bLo, bHi));
     }
 
-    /// <summary>Every sum over the warp, returned to every lane (every lane must call).</summary>
-    public TokenQuadSums WarpSums() => new(
-        GroupReductions.WarpSum(_a0),
-        GroupReductions.WarpSum(_a1),
-        GroupReductions.WarpSum(_a2),
-        GroupReductions.WarpSum(_a3),
-        GroupReductions.WarpSum(_b0),
-        GroupReductions.WarpSum(_b1),
-        GroupReductions.WarpSum(_b2),
-        GroupReductions.WarpSum(_b3));
+    /// <summary>
+    /// One butterfly step of a warp sum for all eight sums: each plus the lane's <paramref name="offset"/>-away partner's
+    /// (every lane must call). The caller steps every quad through the offsets together, so the shuffles of a step are
+    /// independent: eight or sixteen sums cost five shuffle latencies, not one chain of five per sum (ILGPU does not
+    /// unroll <see cref="GroupReductions.WarpSum"/>'s loop, so sums reduced one by one run back to back).
+    /// </summary>
+    public TokenQuadSums PlusPartner(int offset) => new(
+        _a0 + Warp.ShuffleXor(_a0, offset),
+        _a1 + Warp.ShuffleXor(_a1, offset),
+        _a2 + Warp.ShuffleXor(_a2, offset),
+        _a3 + Warp.ShuffleXor(_a3, offset),
+        _b0 + Warp.ShuffleXor(_b0, offset),
+        _b1 + Warp.ShuffleXor(_b1, offset),
+        _b2 + Warp.ShuffleXor(_b2, offset),
+        _b3 + Warp.ShuffleXor(_b3, offset));
 
     /// <summary>Row A's sum for token <paramref name="q"/> of the quad.</summary>
     public float A(int q) => q == 0 ? _a0 : (q == 1 ? _a1 : (q == 2 ? _a2 : _a3));
