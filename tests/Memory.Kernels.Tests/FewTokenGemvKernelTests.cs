@@ -1,3 +1,6 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
 using Memory.Kernels;
 
 namespace Memory.Kernels.Tests;
@@ -17,6 +20,27 @@ public sealed class FewTokenGemvKernelTests(CpuAcceleratorFixture fixture)
     {
         using var kernels = new DecoderKernels(fixture.Accelerator, threadPerItem: false, gemvSliceLength: slice, fewTokenTile: tile);
         var product = new Product(fixture, type, tokens, n: 37, k: 264, normed, seed: tile + slice);
+        TestData.AssertClose(product.Expected(), product.Run(kernels), 1e-4);
+    }
+
+    [Theory]
+    [InlineData(WeightType.BFloat16, 32, 1024, 520)] // four tiles of eight, one slice
+    [InlineData(WeightType.Float16, 11, 256, 520)] // a partial tile of eight; slices of 256, 256 and 8
+    [InlineData(WeightType.BFloat16, 3, 2048, 1544)] // a partial tile of four, one slice: two load batches per lane
+    public void Matches_the_reference_on_warps_and_groups_shaped_like_a_gpus(int type, int tokens, int slice, int k)
+    {
+        // 32-lane warps in groups of 128, as on CUDA: the shuffles, staging and stores take the paths they take there
+        // (the fixture's 4-lane warps leave some of them out).
+        if (fixture.Accelerator.AcceleratorType != AcceleratorType.CPU)
+        {
+            return;
+        }
+
+        using var context = Context.Create(b => b.CPU(new CPUDevice(32, 4, 1)));
+        using var accelerator = context.CreateCPUAccelerator(0);
+        using var kernels = new DecoderKernels(accelerator, threadPerItem: false, gemvSliceLength: slice);
+        Assert.Equal(128, kernels.GemvGroupSize);
+        var product = new Product(accelerator, type, tokens, n: 37, k, normed: true, seed: slice);
         TestData.AssertClose(product.Expected(), product.Run(kernels), 1e-4);
     }
 
@@ -62,7 +86,7 @@ public sealed class FewTokenGemvKernelTests(CpuAcceleratorFixture fixture)
     /// <summary>A stacked product with bias, accumulation and (optionally) a norm gain, and its reference.</summary>
     private sealed class Product
     {
-        private readonly CpuAcceleratorFixture _fixture;
+        private readonly Accelerator _accelerator;
         private readonly int _type, _tokens, _n, _k;
         private readonly int[] _segments;
         private readonly float[] _x, _initial;
@@ -71,8 +95,13 @@ public sealed class FewTokenGemvKernelTests(CpuAcceleratorFixture fixture)
         private readonly bool _normed;
 
         public Product(CpuAcceleratorFixture fixture, int type, int tokens, int n, int k, bool normed, int seed)
+            : this(fixture.Accelerator, type, tokens, n, k, normed, seed)
         {
-            _fixture = fixture;
+        }
+
+        public Product(Accelerator accelerator, int type, int tokens, int n, int k, bool normed, int seed)
+        {
+            _accelerator = accelerator;
             (_type, _tokens, _n, _k, _normed) = (type, tokens, n, k, normed);
             _segments = [5, n - 4];
             var random = new Random(61 + seed + type + tokens + n + k);
@@ -85,16 +114,27 @@ public sealed class FewTokenGemvKernelTests(CpuAcceleratorFixture fixture)
 
         public float[] Run(DecoderKernels kernels)
         {
-            using var xBuffer = _fixture.Upload(_x);
-            using var wBuffer = _fixture.Upload(_wWords);
-            using var bBuffer = _fixture.Upload(_bWords);
-            using var gBuffer = _fixture.Upload(_gWords);
-            using var yBuffer = _fixture.Upload(_initial);
+            using var xBuffer = Upload(_x);
+            using var wBuffer = Upload(_wWords);
+            using var bBuffer = Upload(_bWords);
+            using var gBuffer = Upload(_gWords);
+            using var yBuffer = Upload(_initial);
             WeightView? norm = _normed ? new WeightView(gBuffer.View, _type) : null;
             kernels.MatMul(xBuffer.View, new WeightView(wBuffer.View, _type), new WeightView(bBuffer.View, _type), yBuffer.View, _tokens, _n, _k, accumulate: true, norm, Eps, _segments);
-            return _fixture.Download(yBuffer, _tokens * _n);
+            _accelerator.Synchronize();
+            var result = new float[_tokens * _n];
+            yBuffer.View.SubView(0, result.Length).CopyToCPU(result);
+            return result;
         }
 
         public double[] Expected() => MatMulReference.Compute(_x, _w, _bias, _normed ? _gain : null, Eps, _initial, _tokens, _n, _k, _segments);
+
+        private MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(T[] values)
+            where T : unmanaged
+        {
+            var buffer = _accelerator.Allocate1D<T>(values.Length);
+            buffer.View.CopyFromCPU(values);
+            return buffer;
+        }
     }
 }
