@@ -109,23 +109,39 @@ public static class FewTokenGemvKernel
             OctBatch.Load(w16, baseA, baseB, o, octs, lanes).DotTile(xs, o, octs, lanes, weightType, stride, tileTokens, ref low, ref high);
         }
 
-        // Warp sums in the order GroupReductions.WarpSum adds them, both quads a step at a time.
-        for (int offset = lanes / 2; offset > 0; offset /= 2)
+        // A reduce-scatter over the warp: each step keeps half the sums a lane holds (the slices add them in a fixed
+        // order, so results are the same every launch); lanes that still hold several at the end (warps narrower than
+        // the sums) or share one (wider) sort it out in Emit.
+        int offset = lanes / 2;
+        int held = TokenQuadSums.Tokens * 2;
+        int index = 0;
+        var sums = low;
+        if (tileTokens > TokenQuadSums.Tokens)
         {
-            low = low.PlusPartner(offset);
-            if (tileTokens > TokenQuadSums.Tokens)
-            {
-                high = high.PlusPartner(offset);
-            }
+            bool upper = (lane & offset) != 0;
+            sums = TokenQuadSums.Halve(low, high, upper, offset);
+            index = upper ? held : 0;
+            offset /= 2;
         }
 
-        if (lane == 0 && row < n)
+        for (; offset > 0 && held > 1; offset /= 2)
         {
-            Emit(low, 0, y, bias, partials, squares, shape, slices, slice, t0, valid, row);
-            if (tileTokens > TokenQuadSums.Tokens)
-            {
-                Emit(high, TokenQuadSums.Tokens, y, bias, partials, squares, shape, slices, slice, t0, valid, row);
-            }
+            bool upper = (lane & offset) != 0;
+            sums = sums.Fold(held, upper, offset);
+            held /= 2;
+            index += upper ? held : 0;
+        }
+
+        // Lanes less than the last step's offset apart now hold the same sum: a butterfly adds theirs, one stores.
+        int twins = Math.Max(1, 2 * offset);
+        for (; offset > 0; offset /= 2)
+        {
+            sums = sums.PlusPartner(offset);
+        }
+
+        if (lane % twins == 0)
+        {
+            Emit(sums, held, index, y, bias, partials, squares, shape, slices, slice, t0, valid, row);
         }
 
         if (slices == 1)
@@ -174,31 +190,28 @@ public static class FewTokenGemvKernel
     }
 
     /// <summary>
-    /// Lane 0's results of a quad (tile tokens <paramref name="q0"/> …): with one slice the outputs, with several this
-    /// slice's partial sums.
+    /// A lane's results after the reduce-scatter: its <paramref name="held"/> sums, the first of them the
+    /// <paramref name="index"/>-th of the tile (eight per quad: row A's four tokens, then row B's); with one slice the
+    /// outputs, with several this slice's partial sums.
     /// </summary>
-    private static void Emit(TokenQuadSums sums, int q0, ArrayView<float> y, ArrayView<ushort> bias, ArrayView<float> partials, ArrayView<float> squares, MatMulShape shape, int slices, int slice, int t0, int valid, int row)
+    private static void Emit(TokenQuadSums sums, int held, int index, ArrayView<float> y, ArrayView<ushort> bias, ArrayView<float> partials, ArrayView<float> squares, MatMulShape shape, int slices, int slice, int t0, int valid, int row)
     {
         int n = shape.N;
-        for (int q = 0; q < TokenQuadSums.Tokens && q0 + q < valid; q++)
+        for (int j = 0; j < held; j++)
         {
-            int token = t0 + q0 + q;
-            if (slices == 1)
+            int at = index + j;
+            int t = (at / (2 * TokenQuadSums.Tokens) * TokenQuadSums.Tokens) + (at % TokenQuadSums.Tokens);
+            int target = row + (at / TokenQuadSums.Tokens % 2);
+            if (t < valid && target < n)
             {
-                float scale = SlicedGemv.Scale(squares[q0 + q], shape);
-                Store(y, bias, shape, token, row, scale * sums.A(q));
-                if (row + 1 < n)
+                int token = t0 + t;
+                if (slices == 1)
                 {
-                    Store(y, bias, shape, token, row + 1, scale * sums.B(q));
+                    Store(y, bias, shape, token, target, SlicedGemv.Scale(squares[t], shape) * sums.Slot(j));
                 }
-            }
-            else
-            {
-                int at = (((slice * shape.Tokens) + token) * n) + row;
-                partials[at] = sums.A(q);
-                if (row + 1 < n)
+                else
                 {
-                    partials[at + 1] = sums.B(q);
+                    partials[(((slice * shape.Tokens) + token) * n) + target] = sums.Slot(j);
                 }
             }
         }

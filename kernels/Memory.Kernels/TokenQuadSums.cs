@@ -36,20 +36,44 @@ internal readonly struct TokenQuadSums(float a0, float a1, float a2, float a3, f
     }
 
     /// <summary>
-    /// One butterfly step of a warp sum for all eight sums: each plus the lane's <paramref name="offset"/>-away partner's
-    /// (every lane must call). The caller steps every quad through the offsets together, so the shuffles of a step are
-    /// independent: eight or sixteen sums cost five shuffle latencies, not one chain of five per sum (ILGPU does not
-    /// unroll <see cref="GroupReductions.WarpSum"/>'s loop, so sums reduced one by one run back to back).
+    /// The first step of a warp's reduce-scatter of two quads (<see cref="Fold"/>): the lanes with the
+    /// <paramref name="offset"/> bit set keep <paramref name="high"/>'s sums, the others <paramref name="low"/>'s, each
+    /// plus its partner's copy of the same sums.
     /// </summary>
-    public TokenQuadSums PlusPartner(int offset) => new(
-        _a0 + Warp.ShuffleXor(_a0, offset),
-        _a1 + Warp.ShuffleXor(_a1, offset),
-        _a2 + Warp.ShuffleXor(_a2, offset),
-        _a3 + Warp.ShuffleXor(_a3, offset),
-        _b0 + Warp.ShuffleXor(_b0, offset),
-        _b1 + Warp.ShuffleXor(_b1, offset),
-        _b2 + Warp.ShuffleXor(_b2, offset),
-        _b3 + Warp.ShuffleXor(_b3, offset));
+    public static TokenQuadSums Halve(TokenQuadSums low, TokenQuadSums high, bool upper, int offset) => new(
+        Keep(upper, low._a0, high._a0, offset),
+        Keep(upper, low._a1, high._a1, offset),
+        Keep(upper, low._a2, high._a2, offset),
+        Keep(upper, low._a3, high._a3, offset),
+        Keep(upper, low._b0, high._b0, offset),
+        Keep(upper, low._b1, high._b1, offset),
+        Keep(upper, low._b2, high._b2, offset),
+        Keep(upper, low._b3, high._b3, offset));
+
+    /// <summary>
+    /// One step of a warp's reduce-scatter: of the <paramref name="held"/> sums in the first slots (8, 4 or 2; slot order
+    /// A₀…A₃ B₀…B₃), the lanes with the <paramref name="offset"/> bit set keep the upper half, the others the lower, each
+    /// plus its partner's copy, in the first held / 2 slots. A step costs held / 2 shuffles where a butterfly sum costs
+    /// eight, and after log₂(held) steps every lane holds one sum, no lane the same as its partners', so the lanes store
+    /// side by side (16 shuffles for a tile of eight on 32 lanes instead of 80).
+    /// </summary>
+    public TokenQuadSums Fold(int held, bool upper, int offset)
+    {
+        if (held == 8)
+        {
+            return new(Keep(upper, _a0, _b0, offset), Keep(upper, _a1, _b1, offset), Keep(upper, _a2, _b2, offset), Keep(upper, _a3, _b3, offset), 0f, 0f, 0f, 0f);
+        }
+
+        return held == 4
+            ? new(Keep(upper, _a0, _a2, offset), Keep(upper, _a1, _a3, offset), 0f, 0f, 0f, 0f, 0f, 0f)
+            : new(Keep(upper, _a0, _a1, offset), 0f, 0f, 0f, 0f, 0f, 0f, 0f);
+    }
+
+    /// <summary>The first slot plus the lane's <paramref name="offset"/>-away partner's: a butterfly step once one sum is left.</summary>
+    public TokenQuadSums PlusPartner(int offset) => new(_a0 + Warp.ShuffleXor(_a0, offset), 0f, 0f, 0f, 0f, 0f, 0f, 0f);
+
+    /// <summary>Slot <paramref name="j"/> in the order A₀…A₃ B₀…B₃.</summary>
+    public float Slot(int j) => j < Tokens ? A(j) : B(j - Tokens);
 
     /// <summary>Row A's sum for token <paramref name="q"/> of the quad.</summary>
     public float A(int q) => q == 0 ? _a0 : (q == 1 ? _a1 : (q == 2 ? _a2 : _a3));
@@ -62,4 +86,8 @@ internal readonly struct TokenQuadSums(float a0, float a1, float a2, float a3, f
     private static float Dot(float sum, Float4 xLo, Float4 xHi, Float4 wLo, Float4 wHi) =>
         sum + (xLo.X * wLo.X) + (xLo.Y * wLo.Y) + (xLo.Z * wLo.Z) + (xLo.W * wLo.W)
         + (xHi.X * wHi.X) + (xHi.Y * wHi.Y) + (xHi.Z * wHi.Z) + (xHi.W * wHi.W);
+
+    // Every lane shuffles the half it gives up, so each partner receives the half it keeps.
+    private static float Keep(bool upper, float lower, float higher, int offset) =>
+        (upper ? higher : lower) + Warp.ShuffleXor(upper ? lower : higher, offset);
 }
