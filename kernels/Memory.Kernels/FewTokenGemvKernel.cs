@@ -92,7 +92,7 @@ public static class FewTokenGemvKernel
         for (int t = Warp.WarpIdx; t < tileTokens; t += Group.DimX / lanes)
         {
             int token = Math.Min(t0 + t, tokens - 1);
-            float sum = SlicedGemv.Stage(x, norm, xs.SubView(t * stride, stride), shape, first, length, token, tokens, byWarp: true);
+            float sum = SlicedGemv.Stage(x, norm, xs.SubView(t * stride, stride), shape, first, length, token, tokens, byWarp: true, half: stride / 2);
             sum = GroupReductions.WarpSum(sum);
             if (lane == 0)
             {

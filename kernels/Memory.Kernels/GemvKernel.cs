@@ -57,7 +57,7 @@ public static class GemvKernel
 
         // The row pair's first loads do not depend on x̂: their DRAM latency overlaps the staging's.
         var batch = OctBatch.Load(w16, baseA, baseB, lane, octs, lanes);
-        float squares = SlicedGemv.Stage(x, norm, xs, shape, first, length, 0, 1, byWarp: false);
+        float squares = SlicedGemv.Stage(x, norm, xs, shape, first, length, 0, 1, byWarp: false, half: 0);
         float total = shape.NormType != WeightType.None ? GroupReductions.Sum(squares, scratch) : 0f;
         Group.Barrier();
 

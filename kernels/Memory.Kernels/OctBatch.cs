@@ -40,8 +40,8 @@ internal readonly struct OctBatch(Bits128 a0, Bits128 a1, Bits128 a2, Bits128 a3
     }
 
     /// <summary>
-    /// Adds both rows' octs times x̂ of each token of a tile (token t's slice staged at Float4 t · <paramref name="stride"/>)
-    /// to the tile's running sums: tokens 0–3 in <paramref name="first"/>, 4–7 in <paramref name="second"/> when the tile
+    /// Adds both rows' octs times x̂ of each token of a tile (token t's slice staged at Float4 t · <paramref name="stride"/>,
+    /// low quads in its first half and high quads in its second) to the tile's running sums: tokens 0–3 in <paramref name="first"/>, 4–7 in <paramref name="second"/> when the tile
     /// (a compile-time constant) is wider than four. Each oct is widened once for all the tile's tokens.
     /// </summary>
     public void DotTile(ArrayView<Float4> xs, int o, int octs, int lanes, int type, int stride, int tile, ref TokenQuadSums first, ref TokenQuadSums second)
@@ -63,10 +63,10 @@ internal readonly struct OctBatch(Bits128 a0, Bits128 a1, Bits128 a2, Bits128 a3
         var aHi = Widen(a.C, a.D, type);
         var bLo = Widen(b.A, b.B, type);
         var bHi = Widen(b.C, b.D, type);
-        first = first.Add(xs, 2 * o, stride, aLo, aHi, bLo, bHi);
+        first = first.Add(xs, o, stride, aLo, aHi, bLo, bHi);
         if (tile > TokenQuadSums.Tokens)
         {
-            second = second.Add(xs, (2 * o) + (TokenQuadSums.Tokens * stride), stride, aLo, aHi, bLo, bHi);
+            second = second.Add(xs, o + (TokenQuadSums.Tokens * stride), stride, aLo, aHi, bLo, bHi);
         }
     }
 

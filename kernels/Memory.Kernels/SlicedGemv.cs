@@ -18,7 +18,12 @@ internal static class SlicedGemv
     /// <param name="token">The token's row of x.</param>
     /// <param name="tokens">Rows of x (gated input: the gates of all tokens come before the ups).</param>
     /// <param name="byWarp">A compile-time constant: which threads share the staging.</param>
-    public static float Stage(ArrayView<float> x, ArrayView<ushort> norm, ArrayView<Float4> xs, MatMulShape shape, int first, int length, int token, int tokens, bool byWarp)
+    /// <param name="half">
+    /// 0: each oct's two quads staged side by side; otherwise the octs' low quads first and their high quads
+    /// <paramref name="half"/> Float4s later, so that lanes reading one oct each read consecutive Float4s (side by side,
+    /// a 32-byte stride, two lanes of each eight share banks: every 16-byte shared load takes two passes).
+    /// </param>
+    public static float Stage(ArrayView<float> x, ArrayView<ushort> norm, ArrayView<Float4> xs, MatMulShape shape, int first, int length, int token, int tokens, bool byWarp, int half)
     {
         var x4 = x.Cast<Float4>();
         var g4 = norm.Cast<ulong>();
@@ -49,7 +54,7 @@ internal static class SlicedGemv
                     v.W * WeightLoads.Widen((ushort)(g >> 48), type));
             }
 
-            xs[i] = v;
+            xs[half == 0 ? i : ((i & 1) * half) + (i >> 1)] = v;
         }
 
         return squares;

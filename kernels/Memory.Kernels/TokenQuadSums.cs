@@ -15,15 +15,17 @@ internal readonly struct TokenQuadSums(float a0, float a1, float a2, float a3, f
     private readonly float _b0 = b0, _b1 = b1, _b2 = b2, _b3 = b3;
 
     /// <summary>
-    /// Adds one oct of both rows (widened, four weights per <see cref="Float4"/>) times each token's x̂, whose oct starts
-    /// at Float4 <paramref name="at"/> + q · <paramref name="stride"/> for token q.
+    /// Adds one oct of both rows (widened, four weights per <see cref="Float4"/>) times each token's x̂, whose oct's low
+    /// quad is at Float4 <paramref name="at"/> + q · <paramref name="stride"/> for token q and its high quad half a
+    /// stride later.
     /// </summary>
     public TokenQuadSums Add(ArrayView<Float4> xs, int at, int stride, Float4 aLo, Float4 aHi, Float4 bLo, Float4 bHi)
     {
-        Float4 l0 = xs[at], h0 = xs[at + 1];
-        Float4 l1 = xs[at + stride], h1 = xs[at + stride + 1];
-        Float4 l2 = xs[at + (2 * stride)], h2 = xs[at + (2 * stride) + 1];
-        Float4 l3 = xs[at + (3 * stride)], h3 = xs[at + (3 * stride) + 1];
+        int half = stride / 2;
+        Float4 l0 = xs[at], h0 = xs[at + half];
+        Float4 l1 = xs[at + stride], h1 = xs[at + stride + half];
+        Float4 l2 = xs[at + (2 * stride)], h2 = xs[at + (2 * stride) + half];
+        Float4 l3 = xs[at + (3 * stride)], h3 = xs[at + (3 * stride) + half];
         return new(
             Dot(_a0, l0, h0, aLo, aHi),
             Dot(_a1, l1, h1, aLo, aHi),
