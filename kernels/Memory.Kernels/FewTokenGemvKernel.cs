@@ -13,12 +13,15 @@ namespace Memory.Kernels;
 /// dynamic shared memory, each warp reads its row pair's slice once, sixteen bytes per lane and load, the first batch
 /// requested before the staging, and multiplies every oct, widened once, with each token of the tile. The tile is a
 /// compile-time constant (4 or 8): the sums are <see cref="TokenQuadSums"/> fields, one or two quads, held in registers
-/// without a token loop. A partial last tile stages copies of its last token and stores only its own. With several
-/// slices the last group of a (tile, row group) to arrive adds the partial sums in slice order, as the single-token
-/// kernel does, so results do not depend on scheduling. Outputs go where <see cref="MatMulKernel"/> puts them (stacked
-/// projections as separate [tokens, w] segments). Needs 16-bit weights (and gain), K a multiple of eight, and x, the
-/// weight and the gain on 16-byte boundaries (whole buffers are). <see cref="GemvKernel"/> stays the one-token kernel:
-/// generalising it this way cost batch 1 a fifth of its speed on the H200 (a7780fc).
+/// without a token loop. x̂ is staged with each oct's low quads in one half and high quads in the other, so the
+/// 16-byte shared loads are free of bank conflicts, and the sums leave the warp by a reduce-scatter
+/// (<see cref="TokenQuadSums.Fold"/>), 16 shuffles for a tile of eight. A partial last tile stages copies of its last
+/// token and stores only its own. With several slices the last group of a (tile, row group) to arrive adds the partial
+/// sums in slice order, as the single-token kernel does, so results do not depend on scheduling. Outputs go where
+/// <see cref="MatMulKernel"/> puts them (stacked projections as separate [tokens, w] segments). Needs 16-bit weights
+/// (and gain), K a multiple of eight, and x, the weight and the gain on 16-byte boundaries (whole buffers are).
+/// <see cref="GemvKernel"/> stays the one-token kernel: generalising it this way cost batch 1 a fifth of its speed on
+/// the H200 (a7780fc).
 /// </summary>
 public static class FewTokenGemvKernel
 {

@@ -18,10 +18,11 @@ namespace Memory.Kernels;
 /// <param name="Segment1">First weight row of the second output segment (N when there is one segment).</param>
 /// <param name="Segment2">First weight row of the third output segment (N when there are fewer).</param>
 /// <param name="SliceLength">
-/// <see cref="GemvKernel"/> only: K elements per group (a multiple of eight); K / SliceLength rounded up slices.
+/// <see cref="GemvKernel"/> and <see cref="FewTokenGemvKernel"/> only: K elements per group (a multiple of eight); K / SliceLength rounded up slices.
 /// </param>
 /// <param name="GatedInput">
-/// <see cref="GemvKernel"/> only: 1 when x holds [gate; up] (2K floats) and the product is of silu(gate) · up.
+/// <see cref="GemvKernel"/> and <see cref="FewTokenGemvKernel"/> only: 1 when x holds [gate; up] ([tokens, K] gates,
+/// then as many ups) and the product is of silu(gate) · up.
 /// </param>
 public readonly record struct MatMulShape(
     int Tokens,
