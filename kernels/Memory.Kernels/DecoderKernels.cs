@@ -22,8 +22,7 @@ public sealed class DecoderKernels : IDisposable
     private MemoryBuffer1D<float, Stride1D.Dense> _gemvPartials;
     private MemoryBuffer1D<int, Stride1D.Dense> _gemvArrivals;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape> _tiledMatMul;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>? _mmaBFloat16;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>? _mmaFloat16;
+    private readonly MmaKernels? _mma;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float> _rowInverseRms;
     private MemoryBuffer1D<float, Stride1D.Dense> _inverseRms;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
@@ -94,11 +93,7 @@ public sealed class DecoderKernels : IDisposable
         _gemvArrivals.MemSetToZero();
         GemvGroupSize = ChooseGroupSize(accelerator, 128);
         _tiledMatMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>(TiledMatMulKernel.Run);
-        if (TensorCores)
-        {
-            _mmaBFloat16 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>(MmaMatMulKernel.Run<MmaBFloat16>);
-            _mmaFloat16 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>(MmaMatMulKernel.Run<MmaFloat16>);
-        }
+        _mma = TensorCores ? new MmaKernels((CudaAccelerator)accelerator) : null;
 
         _rowInverseRms = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(RowInverseRmsKernel.Run);
         _inverseRms = accelerator.Allocate1D<float>(1);
@@ -421,6 +416,7 @@ public sealed class DecoderKernels : IDisposable
         _partialValues.Dispose();
         _partialIndices.Dispose();
         _inverseRms.Dispose();
+        _mma?.Dispose();
         _gemvPartials.Dispose();
         _gemvArrivals.Dispose();
     }
@@ -442,7 +438,7 @@ public sealed class DecoderKernels : IDisposable
     {
         ComputeInverseRms(x, shape);
         long groups = (long)((shape.Tokens + MmaMatMulKernel.TileTokens - 1) / MmaMatMulKernel.TileTokens) * ((shape.N + MmaMatMulKernel.TileRows - 1) / MmaMatMulKernel.TileRows);
-        var kernel = shape.WeightType == WeightType.BFloat16 ? _mmaBFloat16! : _mmaFloat16!;
+        var kernel = shape.WeightType == WeightType.BFloat16 ? _mma!.BFloat16 : _mma!.Float16;
         kernel(new KernelConfig((int)groups, MmaMatMulKernel.GroupSize), x, weight, bias, gain, _inverseRms.View, y, shape);
     }
 
