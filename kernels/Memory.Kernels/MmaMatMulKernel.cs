@@ -16,20 +16,26 @@ namespace Memory.Kernels;
 /// <para>
 /// Tiling: a group of four warps computes <see cref="TileTokens"/> × <see cref="TileRows"/> outputs; warp (wm, wn) of the
 /// 2 × 2 arrangement owns 32 tokens × 32 rows, i.e. 2 × 4 mma tiles of 16 × 8 with 32 fp32 accumulators per lane. Per
-/// <see cref="TileK"/> step the group stages x̂ [64 × 32] and W [64 × 32] as 16-bit pairs in shared memory, rows padded
-/// to <see cref="RowWords"/> 32-bit words (16 + 4): the fragment loads (lane = 4·groupID + tid_in_group reads word
-/// 20·groupID + tid_in_group) then hit 32 distinct banks, and every row stays 16-byte aligned for the 128-bit staging
-/// stores. Two stage buffers (2 × 10 KiB): the next step's global loads are issued into registers before the current
-/// step's 16 mma per warp, converted and stored after them, so one barrier per step suffices.
+/// <see cref="TileK"/> step the group stages x̂ [64 × 32] and W [64 × 32] as 16-bit values in shared memory, rows padded
+/// to <see cref="RowWords"/> 32-bit words (16 + 4, 80 bytes): the eight 16-byte rows one ldmatrix phase reads start at
+/// words 0, 20, 8, 28, 16, 4, 24, 12 (mod 32), i.e. in distinct banks, and every row stays 16-byte aligned for
+/// ldmatrix and the 128-bit staging stores. Per k16 a warp loads its fragments with four <c>ldmatrix.x4</c> (two for
+/// A's 16-token tiles, two for W's four 8-row tiles) and issues eight mma. Two stage buffers (2 × 10 KiB): the next
+/// step's global loads (four float4 of x, two 16-byte chunks of W per thread) are issued into registers before the
+/// current step's 16 mma per warp, converted (RMSNorm applied, cvt.rn.*x2) and stored after them, one barrier per step.
 /// </para>
 /// <para>
-/// Expected performance (H200, 132 SMs; to be measured): per k step a warp issues 16 32-bit fragment loads for 8 mma
-/// (2 KiB of shared memory per 16K FMAs), which bounds it near half of the SM's <c>mma.sync</c> rate; with about 100
-/// registers per thread and 20 KiB of shared memory, four to five groups (16–20 warps) fit per SM. For the 0.5B
-/// model's 512-token chunk the grids are 8 × 18 (QKV), 8 × 14 (O, down), 8 × 152 (gate/up) groups: the n = 896
-/// products fill 112 of 132 SMs with one group each, so they are latency-bound; gate/up (58% of the FLOPs) gets
-/// about nine groups per SM. The FP32 tiled kernel reached about 6 TFLOPS on the forward's GEMMs; this one should be
-/// several times that, far from the 50%-of-peak target, which needs ldmatrix, larger warp tiles, cp.async pipelines.
+/// Expected performance (H200, 132 SMs; to be measured). Offline (ILGPU O2 PTX, ptxas 11.8 sm_90): 96 registers, no
+/// stack, 20 KiB static shared memory, about 135 instructions per warp and k step (180 with the norm) for 16
+/// HMMA.16816 and 8 LDSM. Occupancy: 65,536 / (96 · 128) → 5 groups (20 warps) per SM by registers, 11 by shared
+/// memory. A warp's k step moves 4 KiB through ldmatrix and 1 KiB of staging stores for 16 · 2,048 FMAs; at 128 B per
+/// clock per SM that bounds the kernel near 40% of the dense bf16 peak, and mma.sync's issue rate and the instruction
+/// overhead bound it about there too. For the 0.5B model's 512-token chunk the grids are 8 × 18 (QKV), 8 × 14 (O,
+/// down) and 8 × 152 (gate/up) groups: the n = 896 products put one group (4 warps) on 112 of 132 SMs, so their k loop
+/// is latency-bound (one step of prefetch behind 16 mma); gate/up (58% of the layer FLOPs) gets about nine groups per
+/// SM. The FP32 tiled kernel reached about 6 TFLOPS over the forward; this one should reach tens to low hundreds of
+/// TFLOPS on the large products. Next steps if it is worth it: a 128 × 128 tile for large n, split-K or 32-token tiles
+/// for n = 896, cp.async for W, two steps in flight.
 /// </para>
 /// </remarks>
 public static class MmaMatMulKernel
