@@ -133,14 +133,10 @@ public static class MmaMatMulKernel
         // Accumulator c0, c1 of a 16 × 8 tile: token groupID, rows 2·tid_in_group and + 1; c2, c3: token groupID + 8.
         int token = t0 + warpTokens + (int)(lane >> 2);
         int row = r0 + warpRows + (int)((lane & 3) * 2);
-        StoreQuad(y, bias, shape, token, row, acc.Q00);
-        StoreQuad(y, bias, shape, token, row + 8, acc.Q01);
-        StoreQuad(y, bias, shape, token, row + 16, acc.Q02);
-        StoreQuad(y, bias, shape, token, row + 24, acc.Q03);
-        StoreQuad(y, bias, shape, token + 16, row, acc.Q10);
-        StoreQuad(y, bias, shape, token + 16, row + 8, acc.Q11);
-        StoreQuad(y, bias, shape, token + 16, row + 16, acc.Q12);
-        StoreQuad(y, bias, shape, token + 16, row + 24, acc.Q13);
+        StoreRows(y, bias, shape, token, row, acc.Q00, acc.Q10);
+        StoreRows(y, bias, shape, token, row + 8, acc.Q01, acc.Q11);
+        StoreRows(y, bias, shape, token, row + 16, acc.Q02, acc.Q12);
+        StoreRows(y, bias, shape, token, row + 24, acc.Q03, acc.Q13);
     }
 
     /// <summary>
@@ -282,22 +278,39 @@ public static class MmaMatMulKernel
         where TElement : struct, IMmaElement =>
         Pack<TElement>(v.X, v.Y) | ((ulong)Pack<TElement>(v.Z, v.W) << 32);
 
-    /// <summary>Bias added, the four accumulators of one 16 × 8 tile stored where they are in range.</summary>
+    /// <summary>
+    /// Rows <paramref name="row"/> and + 1 of the lane's two 16-token tiles (accumulators c0, c1 at token groupID, c2, c3 at
+    /// groupID + 8; the lower tile 16 tokens further), bias added (loaded once per row), stored where in range.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreQuad(ArrayView<float> y, ArrayView<ushort> bias, MatMulShape shape, int token, int row, MmaQuad c)
+    private static void StoreRows(ArrayView<float> y, ArrayView<ushort> bias, MatMulShape shape, int token, int row, MmaQuad upper, MmaQuad lower)
     {
-        StoreOne(y, bias, shape, token, row, c.X.Value);
-        StoreOne(y, bias, shape, token, row + 1, c.Y.Value);
-        StoreOne(y, bias, shape, token + 8, row, c.Z.Value);
-        StoreOne(y, bias, shape, token + 8, row + 1, c.W.Value);
+        float b0 = BiasAt(bias, shape, row);
+        float b1 = BiasAt(bias, shape, row + 1);
+        StorePair(y, shape, token, row, upper.X.Value + b0, upper.Y.Value + b1);
+        StorePair(y, shape, token + 8, row, upper.Z.Value + b0, upper.W.Value + b1);
+        StorePair(y, shape, token + 16, row, lower.X.Value + b0, lower.Y.Value + b1);
+        StorePair(y, shape, token + 24, row, lower.Z.Value + b0, lower.W.Value + b1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreOne(ArrayView<float> y, ArrayView<ushort> bias, MatMulShape shape, int token, int row, float value)
+    private static float BiasAt(ArrayView<ushort> bias, MatMulShape shape, int row) =>
+        shape.BiasType == WeightType.None || row >= shape.N ? 0f : WeightLoads.Load(bias, row, shape.BiasType);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair(ArrayView<float> y, MatMulShape shape, int token, int row, float v0, float v1)
     {
-        if (token < shape.Tokens && row < shape.N)
+        if (token < shape.Tokens)
         {
-            MatMulKernel.Store(y, shape, token, row, shape.BiasType == WeightType.None ? value : value + WeightLoads.Load(bias, row, shape.BiasType));
+            if (row < shape.N)
+            {
+                MatMulKernel.Store(y, shape, token, row, v0);
+            }
+
+            if (row + 1 < shape.N)
+            {
+                MatMulKernel.Store(y, shape, token, row + 1, v1);
+            }
         }
     }
 }
