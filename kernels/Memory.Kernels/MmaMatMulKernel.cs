@@ -20,9 +20,10 @@ namespace Memory.Kernels;
 /// to <see cref="RowWords"/> 32-bit words (16 + 4, 80 bytes): the eight 16-byte rows one ldmatrix phase reads start at
 /// words 0, 20, 8, 28, 16, 4, 24, 12 (mod 32), i.e. in distinct banks, and every row stays 16-byte aligned for
 /// ldmatrix and the 128-bit staging stores. Per k16 a warp loads its fragments with four <c>ldmatrix.x4</c> (two for
-/// A's 16-token tiles, two for W's four 8-row tiles) and issues eight mma. Two stage buffers (2 × 10 KiB): the next
-/// step's global loads (four float4 of x, two 16-byte chunks of W per thread) are issued into registers before the
-/// current step's 16 mma per warp, converted (RMSNorm applied, cvt.rn.*x2) and stored after them, one barrier per step.
+/// A's 16-token tiles, two for W's four 8-row tiles) and issues eight mma. Two stage buffers (2 × 10 KiB) and one
+/// register stage: at the top of step s the registers holding step s + 1 (four float4 of x, two 16-byte chunks of W
+/// per thread) are converted (RMSNorm applied, cvt.rn.*x2) and stored into the idle buffer, then step s + 2's global
+/// loads are issued, then step s's 16 mma per warp run; one barrier per step.
 /// </para>
 /// <para>
 /// Expected performance (H200, 132 SMs; to be measured). Offline (ILGPU O2 PTX, ptxas 11.8 sm_90): 96 registers, no
@@ -116,17 +117,19 @@ public static class MmaMatMulKernel
         int steps = (k + TileK - 1) >> 5;
         var stage = loads.Load(x, w, norm, normed, 0);
         StoreStage<TElement>(chunks, pairs, 0, stage, normed, shape.NormType, xStore, wStore, inverse0, inverse1, inverse2, inverse3);
+        stage = loads.Load(x, w, norm, normed, 1);
         Group.Barrier();
         for (int step = 0; step < steps; step++)
         {
-            // The next step's loads are issued before the mma so their latency hides behind them (past the last step
-            // they are all out of K: zeros, stored into the idle buffer and never read).
-            stage = loads.Load(x, w, norm, normed, step + 1);
+            // Software pipeline: step + 1's registers (loaded during the previous step) go to the idle buffer, whose
+            // last readers passed the previous barrier; then step + 2's loads are issued, with a whole step of mma and
+            // a barrier to arrive in. Past the last step the loads are out of K: zeros, stored and never read.
             int odd = step & 1;
+            StoreStage<TElement>(chunks, pairs, (1 - odd) * BufferWords, stage, normed, shape.NormType, xStore, wStore, inverse0, inverse1, inverse2, inverse3);
+            stage = loads.Load(x, w, norm, normed, step + 2);
             uint buffer = (uint)(odd * BufferWords * 4);
             MultiplyK16<TElement>(ref acc, aLane + buffer, bLane + buffer);
             MultiplyK16<TElement>(ref acc, aLane + buffer + 32, bLane + buffer + 32);
-            StoreStage<TElement>(chunks, pairs, (1 - odd) * BufferWords, stage, normed, shape.NormType, xStore, wStore, inverse0, inverse1, inverse2, inverse3);
             Group.Barrier();
         }
 
