@@ -15,7 +15,7 @@ namespace Memory.Kernels;
 /// accumulator and fragment in a local variable; only O2 infers that x, W and y are global memory (ld.global instead of
 /// generic ld/st), and only then can ptxas prove that no store reaches those locals and keep them in registers. At the
 /// default O1 the same kernel had a 1,264-byte stack frame with local loads and stores around every mma (ptxas 11.8,
-/// sm_90); at O2 it has none (96 registers). The decoder's other kernels stay at their context's level.
+/// sm_90); at O2 it has none (95 registers). The decoder's other kernels stay at their context's level.
 /// </remarks>
 internal sealed class MmaKernels : IDisposable
 {

@@ -26,17 +26,17 @@ namespace Memory.Kernels;
 /// loads are issued, then step s's 16 mma per warp run; one barrier per step.
 /// </para>
 /// <para>
-/// Expected performance (H200, 132 SMs; to be measured). Offline (ILGPU O2 PTX, ptxas 11.8 sm_90): 96 registers, no
+/// Expected performance (H200, 132 SMs; to be measured). Offline (ILGPU O2 PTX, ptxas 11.8 sm_90): 95 registers, no
 /// stack, 20 KiB static shared memory, about 135 instructions per warp and k step (180 with the norm) for 16
 /// HMMA.16816 and 8 LDSM. Occupancy: 65,536 / (96 · 128) → 5 groups (20 warps) per SM by registers, 11 by shared
 /// memory. A warp's k step moves 4 KiB through ldmatrix and 1 KiB of staging stores for 16 · 2,048 FMAs; at 128 B per
 /// clock per SM that bounds the kernel near 40% of the dense bf16 peak, and mma.sync's issue rate and the instruction
 /// overhead bound it about there too. For the 0.5B model's 512-token chunk the grids are 8 × 18 (QKV), 8 × 14 (O,
 /// down) and 8 × 152 (gate/up) groups: the n = 896 products put one group (4 warps) on 112 of 132 SMs, so their k loop
-/// is latency-bound (one step of prefetch behind 16 mma); gate/up (58% of the layer FLOPs) gets about nine groups per
-/// SM. The FP32 tiled kernel reached about 6 TFLOPS over the forward; this one should reach tens to low hundreds of
+/// is latency-bound (each load has one step of 16 mma and a barrier to arrive in); gate/up (58% of the layer FLOPs)
+/// gets about nine groups per SM. The FP32 tiled kernel reached about 6 TFLOPS over the forward; this one should reach tens to low hundreds of
 /// TFLOPS on the large products. Next steps if it is worth it: a 128 × 128 tile for large n, split-K or 32-token tiles
-/// for n = 896, cp.async for W, two steps in flight.
+/// for n = 896, cp.async for W (it needs a raw global address, which ILGPU 1.5 does not hand out), deeper pipelines.
 /// </para>
 /// </remarks>
 public static class MmaMatMulKernel
