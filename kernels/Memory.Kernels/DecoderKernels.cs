@@ -1,6 +1,7 @@
 using ILGPU;
 using Half = ILGPU.Half;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace Memory.Kernels;
 
@@ -23,6 +24,7 @@ public sealed class DecoderKernels : IDisposable
     private MemoryBuffer1D<float, Stride1D.Dense> _gemvPartials;
     private MemoryBuffer1D<int, Stride1D.Dense> _gemvArrivals;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape> _tiledMatMul;
+    private readonly MmaKernels? _mma;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float> _rowInverseRms;
     private MemoryBuffer1D<float, Stride1D.Dense> _inverseRms;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
@@ -61,7 +63,13 @@ public sealed class DecoderKernels : IDisposable
     /// <see cref="FewTokenGemvKernel.MaxTokens"/> tokens; 0 sends them to <see cref="MatMulKernel"/> as before (an A/B
     /// switch for benchmarks). By default <see cref="DefaultFewTokenTile"/>.
     /// </param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null, int? fewTokenTile = null)
+    /// <param name="tensorCores">
+    /// Run products of 16-bit weights over at least <paramref name="tensorCoreMinTokens"/> tokens on the tensor cores
+    /// (<see cref="MmaMatMulKernel"/>) instead of the FP32 tiled GEMM; by default on. Only CUDA accelerators of compute
+    /// capability 8.0 or newer have them: elsewhere (the CPU accelerator included) the switch changes nothing.
+    /// </param>
+    /// <param name="tensorCoreMinTokens">Fewest tokens a product runs on the tensor cores with; by default <see cref="DefaultTensorCoreMinTokens"/>.</param>
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null, int? fewTokenTile = null, bool? tensorCores = null, int? tensorCoreMinTokens = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
@@ -81,6 +89,10 @@ public sealed class DecoderKernels : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(fewTokenTile), FewTokenTile, $"0 (off), {TokenQuadSums.Tokens} or {FewTokenGemvKernel.MaxTile}");
         }
+        TensorCoreMinTokens = tensorCoreMinTokens ?? DefaultTensorCoreMinTokens;
+        ArgumentOutOfRangeException.ThrowIfLessThan(TensorCoreMinTokens, 1, nameof(tensorCoreMinTokens));
+        // Inline PTX (mma.sync bf16/f16, ldmatrix, cvt to bf16x2): CUDA devices of sm_80 or newer only, never the CPU.
+        TensorCores = (tensorCores ?? true) && !ThreadPerItem && SupportsTensorCores(accelerator);
 
         _noWeights = accelerator.Allocate1D<ushort>(1);
         _noRows = accelerator.Allocate1D<int>(1);
@@ -98,6 +110,8 @@ public sealed class DecoderKernels : IDisposable
         _fewTokenGemvOctet = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<int>, MatMulShape, SpecializedValue<int>, SpecializedValue<int>>(
             FewTokenGemvKernel.Run, new KernelSpecialization(GemvGroupSize, FewTokenGemvKernel.GroupsPerMultiprocessor(FewTokenGemvKernel.MaxTile)));
         _tiledMatMul = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>(TiledMatMulKernel.Run);
+        _mma = TensorCores ? new MmaKernels((CudaAccelerator)accelerator) : null;
+
         _rowInverseRms = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(RowInverseRmsKernel.Run);
         _inverseRms = accelerator.Allocate1D<float>(1);
         PrefillGroupSize = ChooseGroupSize(accelerator, 128);
@@ -119,6 +133,15 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>Whether <see cref="MatMul"/> and <see cref="Attention"/> run their variants without shuffles or barriers.</summary>
     public bool ThreadPerItem { get; }
+
+    /// <summary>Whether products of many tokens with 16-bit weights run on the tensor cores (<see cref="MmaMatMulKernel"/>).</summary>
+    public bool TensorCores { get; }
+
+    /// <summary>Default of <see cref="TensorCoreMinTokens"/>: where the tiled GEMM takes over from the warp kernel.</summary>
+    public const int DefaultTensorCoreMinTokens = TiledMinTokens;
+
+    /// <summary>Fewest tokens a product runs on the tensor cores with (when <see cref="TensorCores"/>).</summary>
+    public int TensorCoreMinTokens { get; }
 
     /// <summary>Group size of the row-wise kernels (norm, matmul, softmax, sampling).</summary>
     public int GroupSize { get; }
@@ -166,8 +189,9 @@ public sealed class DecoderKernels : IDisposable
     /// RMSNorm(x) · gain. With 16-bit weights and k a multiple of four, x, the weight and the gain must start on an
     /// 8-byte boundary, and on a 16-byte one when k is a multiple of eight (whole buffers do; CUDA faults on a misaligned
     /// load). Which kernel runs: one token, <see cref="GemvKernel"/>; 2 to <see cref="FewTokenGemvKernel.MaxTokens"/>,
-    /// <see cref="FewTokenGemvKernel"/> (unless <see cref="FewTokenTile"/> is 0); from <see cref="TiledMinTokens"/>, the
-    /// tiled GEMM; otherwise, and for fp32 weights or rows that are not whole loads, <see cref="MatMulKernel"/>.
+    /// <see cref="FewTokenGemvKernel"/> (unless <see cref="FewTokenTile"/> is 0); from <see cref="TensorCoreMinTokens"/> on CUDA
+    /// sm_80+, the tensor-core GEMM (<see cref="MmaMatMulKernel"/>, x̂ rounded to the weight's type; x and the weight on
+    /// 16-byte boundaries); from <see cref="TiledMinTokens"/>, the tiled GEMM; otherwise, and for fp32 weights or rows that are not whole loads, <see cref="MatMulKernel"/>.
     /// </summary>
     /// <param name="norm">RMSNorm gain [k] to apply to x first, or null.</param>
     /// <param name="normEps">The norm's epsilon.</param>
@@ -199,33 +223,65 @@ public sealed class DecoderKernels : IDisposable
             segments.Length > 1 ? segments[1] : n);
         long items = (long)n * ((tokens + MatMulKernel.TokenTile - 1) / MatMulKernel.TokenTile);
         ArrayView<ushort> biasData = bias.IsPresent ? bias.Data : _noWeights.View.AsContiguous();
+        // The tensor-core kernel's 16-byte loads of x and W and 8-byte loads of the gain need aligned views.
+        bool aligned = StartsAligned(x, 16) && StartsAligned(weight.Data, 16) && StartsAligned(gain.Data, 8);
+        switch (RouteOf(tokens, k, weight.Type, gain.Type, aligned))
+        {
+            case MatMulRoute.PerThread:
+                _matMulPerThread((int)items, x, weight.Data, biasData, gain.Data, y, shape);
+                return;
+            case MatMulRoute.Gemv:
+                LaunchGemv(x, weight.Data, biasData, gain.Data, y, shape);
+                return;
+            case MatMulRoute.FewTokenGemv:
+                LaunchFewTokenGemv(x, weight.Data, biasData, gain.Data, y, shape);
+                return;
+            case MatMulRoute.TensorCores:
+                LaunchMma(x, weight.Data, biasData, gain.Data, y, shape);
+                return;
+            case MatMulRoute.Tiled:
+                LaunchTiled(x, weight.Data, biasData, gain.Data, y, shape);
+                return;
+            default:
+                int warpsPerGroup = GroupSize / _accelerator.WarpSize;
+                int groups = (int)Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, 65535));
+                _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, biasData, gain.Data, y, shape);
+                return;
+        }
+    }
+
+    /// <summary>The kernel <see cref="MatMul"/> runs a product of this shape with.</summary>
+    /// <param name="tokens">Rows of x.</param>
+    /// <param name="k">Inner dimension.</param>
+    /// <param name="weightType">Encoding of the weight (<see cref="WeightType"/>).</param>
+    /// <param name="normType">Encoding of the norm gain, <see cref="WeightType.None"/> for none.</param>
+    /// <param name="aligned">Whether x and the weight start on 16-byte boundaries and the gain on an 8-byte one.</param>
+    public MatMulRoute RouteOf(int tokens, int k, int weightType, int normType, bool aligned = true)
+    {
+        bool packed = weightType != WeightType.Float32 && k % 4 == 0 && normType != WeightType.Float32;
         if (ThreadPerItem)
         {
-            _matMulPerThread((int)items, x, weight.Data, biasData, gain.Data, y, shape);
-            return;
+            return MatMulRoute.PerThread;
         }
 
         if (UsesGemv(tokens, packed, k))
         {
-            LaunchGemv(x, weight.Data, biasData, gain.Data, y, shape);
-            return;
+            return MatMulRoute.Gemv;
         }
 
         if (UsesFewTokenGemv(tokens, packed, k))
         {
-            LaunchFewTokenGemv(x, weight.Data, biasData, gain.Data, y, shape);
-            return;
+            return MatMulRoute.FewTokenGemv;
         }
 
-        if (tokens >= TiledMinTokens && GroupSize == TiledMatMulKernel.GroupSize)
+        if (TensorCores && tokens >= TensorCoreMinTokens && aligned && k % MmaMatMulKernel.KMultiple == 0
+            && weightType is WeightType.BFloat16 or WeightType.Float16
+            && normType is WeightType.None or WeightType.BFloat16 or WeightType.Float16)
         {
-            LaunchTiled(x, weight.Data, biasData, gain.Data, y, shape);
-            return;
+            return MatMulRoute.TensorCores;
         }
 
-        int warpsPerGroup = GroupSize / _accelerator.WarpSize;
-        int groups = (int)Math.Max(1, Math.Min((items + warpsPerGroup - 1) / warpsPerGroup, 65535));
-        _matMul(new KernelConfig(groups, GroupSize), x, weight.Data, biasData, gain.Data, y, shape);
+        return tokens >= TiledMinTokens && GroupSize == TiledMatMulKernel.GroupSize ? MatMulRoute.Tiled : MatMulRoute.Warp;
     }
 
     /// <summary>
@@ -406,6 +462,7 @@ public sealed class DecoderKernels : IDisposable
         _partialValues.Dispose();
         _partialIndices.Dispose();
         _inverseRms.Dispose();
+        _mma?.Dispose();
         _gemvPartials.Dispose();
         _gemvArrivals.Dispose();
     }
@@ -418,21 +475,44 @@ public sealed class DecoderKernels : IDisposable
 
     private void LaunchTiled(ArrayView<float> x, ArrayView<ushort> weight, ArrayView<ushort> bias, ArrayView<ushort> gain, ArrayView<float> y, MatMulShape shape)
     {
-        if (shape.NormType != WeightType.None)
-        {
-            if (shape.Tokens > _inverseRms.Length)
-            {
-                // Grown, never shrunk: the longest chunk so far sets the size.
-                _inverseRms.Dispose();
-                _inverseRms = _accelerator.Allocate1D<float>(shape.Tokens);
-            }
-
-            _rowInverseRms(new KernelConfig(shape.Tokens, GroupSize), x, _inverseRms.View, shape.K, shape.NormEps);
-        }
-
+        ComputeInverseRms(x, shape);
         long groups = (long)((shape.Tokens + TiledMatMulKernel.TileTokens - 1) / TiledMatMulKernel.TileTokens) * ((shape.N + TiledMatMulKernel.TileRows - 1) / TiledMatMulKernel.TileRows);
         _tiledMatMul(new KernelConfig((int)groups, TiledMatMulKernel.GroupSize), x, weight, bias, gain, _inverseRms.View, y, shape);
     }
+
+    private void LaunchMma(ArrayView<float> x, ArrayView<ushort> weight, ArrayView<ushort> bias, ArrayView<ushort> gain, ArrayView<float> y, MatMulShape shape)
+    {
+        ComputeInverseRms(x, shape);
+        long groups = (long)((shape.Tokens + MmaMatMulKernel.TileTokens - 1) / MmaMatMulKernel.TileTokens) * ((shape.N + MmaMatMulKernel.TileRows - 1) / MmaMatMulKernel.TileRows);
+        var kernel = shape.WeightType == WeightType.BFloat16 ? _mma!.BFloat16 : _mma!.Float16;
+        kernel(new KernelConfig((int)groups, MmaMatMulKernel.GroupSize), x, weight, bias, gain, _inverseRms.View, y, shape);
+    }
+
+    /// <summary>The per-token inverse RMS of x into <c>_inverseRms</c> when the product is normed (the tiled kernels read it).</summary>
+    private void ComputeInverseRms(ArrayView<float> x, MatMulShape shape)
+    {
+        if (shape.NormType == WeightType.None)
+        {
+            return;
+        }
+
+        if (shape.Tokens > _inverseRms.Length)
+        {
+            // Grown, never shrunk: the longest chunk so far sets the size.
+            _inverseRms.Dispose();
+            _inverseRms = _accelerator.Allocate1D<float>(shape.Tokens);
+        }
+
+        _rowInverseRms(new KernelConfig(shape.Tokens, GroupSize), x, _inverseRms.View, shape.K, shape.NormEps);
+    }
+
+    /// <summary>Whether the view starts on a multiple of <paramref name="bytes"/> within its buffer (buffers start 256-byte aligned).</summary>
+    private static bool StartsAligned<TView>(TView view, int bytes)
+        where TView : IContiguousArrayView => view.IndexInBytes % bytes == 0;
+
+    private static bool SupportsTensorCores(Accelerator accelerator) =>
+        accelerator is CudaAccelerator cuda && cuda.Architecture >= CudaArchitecture.SM_80
+        && accelerator.WarpSize == 32 && accelerator.MaxNumThreadsPerGroup >= MmaMatMulKernel.GroupSize;
 
     private bool UsesGemv(int tokens, bool packed, int k) => tokens == 1 && packed && k % GemvKernel.Oct == 0 && !ThreadPerItem;
 

@@ -8,6 +8,7 @@ using Memory.Cli.KvBench;
 var bench = BenchCommand.Create();
 bench.Subcommands.Add(KvBenchCommand.Create());
 bench.Subcommands.Add(DecodeBenchCommand.Create());
+bench.Subcommands.Add(GemmBenchCommand.Create());
 
 var root = new RootCommand("Memory: agent memory service tools.")
 {

@@ -5,7 +5,7 @@ namespace Memory.Inference.Tests;
 /// <summary>Opens a decoder for a reference model on the configured accelerator (the CPU accelerator unless MEMORY_TEST_ACCELERATOR says otherwise).</summary>
 internal static class DecoderFactory
 {
-    public static LlamaDecoder Open(string directory, int blockSize = 16, int maxBatchTokens = 64, int cacheTokens = 1024, int maxSequences = 8) =>
+    public static LlamaDecoder Open(string directory, int blockSize = 16, int maxBatchTokens = 64, int cacheTokens = 1024, int maxSequences = 8, bool tensorCores = true) =>
         LlamaDecoder.Open(new DecoderOptions
         {
             ModelDirectory = directory,
@@ -16,5 +16,6 @@ internal static class DecoderFactory
             MaxBatchTokens = maxBatchTokens,
             KvCacheTokens = cacheTokens,
             MaxSequences = maxSequences,
+            TensorCores = tensorCores,
         });
 }

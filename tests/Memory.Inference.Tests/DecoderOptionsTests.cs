@@ -45,4 +45,21 @@ public sealed class DecoderOptionsTests
         Assert.Contains(nameof(DecoderOptions.GemvSliceLength), error.Message, StringComparison.Ordinal);
         Assert.Contains(nameof(DecoderOptions.KvBlockSize), error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(1, false)]
+    [InlineData(512, true)]
+    public void Accepts_tensor_core_settings(int? minTokens, bool tensorCores) =>
+        new DecoderOptions { TensorCores = tensorCores, TensorCoreMinTokens = minTokens }.Validate();
+
+    [Fact]
+    public void Names_a_tensor_core_threshold_below_one_token()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new DecoderOptions { TensorCoreMinTokens = 0 }.Validate());
+        Assert.Contains(nameof(DecoderOptions.TensorCoreMinTokens), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tensor_cores_are_on_by_default() => Assert.True(new DecoderOptions().TensorCores);
 }

@@ -16,7 +16,7 @@ public sealed class CpuAcceleratorFixture : IDisposable
 {
     public CpuAcceleratorFixture()
     {
-        if (string.Equals(Environment.GetEnvironmentVariable("MEMORY_TEST_ACCELERATOR"), "cuda", StringComparison.OrdinalIgnoreCase))
+        if (OnCuda)
         {
             Context = Context.Create(builder => builder.Cuda().Math(MathMode.Default).EnableAlgorithms());
             Accelerator = Context.CreateCudaAccelerator(0);
@@ -30,6 +30,10 @@ public sealed class CpuAcceleratorFixture : IDisposable
         Kernels = new DecoderKernels(Accelerator, threadPerItem: true);
         GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false, attentionSplitKeys: SplitKeys, gemvSliceLength: GemvSlice);
     }
+
+    /// <summary>Whether the tests run on the first CUDA device (MEMORY_TEST_ACCELERATOR=cuda) instead of the CPU accelerator.</summary>
+    public static bool OnCuda =>
+        string.Equals(Environment.GetEnvironmentVariable("MEMORY_TEST_ACCELERATOR"), "cuda", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Keys per split of <see cref="GroupedKernels"/>' attention: small, so short test contexts take the split path.</summary>
     public const int SplitKeys = 8;

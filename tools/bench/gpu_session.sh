@@ -3,7 +3,10 @@
 #   here:        bash tools/bench/pack_gpu.sh
 #   device call: carry [".gpu", ".corpus"], command: bash tools/bench/gpu_session.sh decode   (or: kv, or: decode kv)
 # decode: $OUT/transformers.json (peer) and decode.json; kv: kv.json (codec, disk tier, TTFT at 2K on the demo model) and
-# kv-ttft-16k.json (TTFT at 16K on the 0.5B model, random tokens). session.log holds nvidia-smi, versions and timings.
+# kv-ttft-16k.json (TTFT at 16K on the 0.5B model, random tokens); gemm: gemm.json (the 0.5B model's four layer products
+# at a 512-token chunk on the tensor cores against the FP32 tiled GEMM, and their agreement; fails when they disagree);
+# prefill-ab: prefill-tc.json and prefill-fp32.json (bench decode at 512 and 8K, batch 1 only, tensor cores on / off).
+# session.log holds nvidia-smi, versions and timings.
 set -uo pipefail
 exec > >(tee -a "$OUT/session.log") 2>&1
 source tools/bench/gpu_env.sh
@@ -23,6 +26,14 @@ for part in "$@"; do
       # Time to first token at 16K needs a model with that many positions: the 0.5B model, random tokens.
       time timeout 90 dotnet .gpu/app/Memory.Cli/memory.dll bench kv --model "$model" --ttft-context 16384 --windows 0 \
         --drop-page-cache --accelerator cuda --json | tee "$OUT/kv-ttft-16k.log" | tail -1 > "$OUT/kv-ttft-16k.json" ;;
-    *) echo "unknown part $part (decode | kv)"; exit 2 ;;
+    gemm)
+      time timeout 120 dotnet .gpu/app/Memory.Cli/memory.dll bench gemm --accelerator cuda --json | tee "$OUT/gemm.log" | tail -1 > "$OUT/gemm.json" ;;
+    prefill-ab)
+      for tc in true false; do
+        name=tc; [ "$tc" = false ] && name=fp32
+        time timeout 150 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" --contexts 512,8192 --batches 1 --steps 16 \
+          --tensor-cores "$tc" --accelerator cuda --json | tee "$OUT/prefill-$name.log" | tail -1 > "$OUT/prefill-$name.json"
+      done ;;
+    *) echo "unknown part $part (decode | kv | gemm | prefill-ab)"; exit 2 ;;
   esac
 done

@@ -17,7 +17,7 @@ run() {
 run Memory.Kernels.Tests tests-kernels.log
 # The decoder's tests; the chat-template tests never touch the accelerator.
 run Memory.Inference.Tests tests-inference.log -class Memory.Inference.Tests.ReferenceMatchTests -class Memory.Inference.Tests.KvBlockAccessTests -class Memory.Inference.Tests.PagedKvCacheTransferTests \
-  -class Memory.Inference.Tests.DemoModelTests -class Memory.Inference.Tests.GenerationSchedulerTests
+  -class Memory.Inference.Tests.DemoModelTests -class Memory.Inference.Tests.GenerationSchedulerTests -class Memory.Inference.Tests.TensorCorePrefillTests
 # The KV codec's format, device-decoder, device-encoder and codec-reuse tests (the others need PostgreSQL and Redis, which the GPU
 # machine does not run; KvCodecKernelTests and KvBlockCodecTests pin the CPU accelerator's kernels to their host twins
 # bit for bit, which CUDA's float arithmetic does not promise: its channel statistics differ in the last bit; the

@@ -41,6 +41,16 @@ public sealed class DecoderOptions
     /// </summary>
     public int? FewTokenTile { get; set; }
 
+    /// <summary>
+    /// Products of 16-bit weights over many tokens (prefill chunks) on the tensor cores, x rounded to the weight's type
+    /// as transformers does (CUDA sm_80 or newer; elsewhere ignored). False: the FP32 tiled GEMM, for A/B comparisons.
+    /// </summary>
+    public bool TensorCores { get; set; } = true;
+
+    /// <summary>Tuning: fewest tokens a product runs on the tensor cores with (null: the kernels' default, 128).</summary>
+    [Range(1, 65536)]
+    public int? TensorCoreMinTokens { get; set; }
+
     /// <summary>Tuning: keys per group of the split decode attention (null: one attention group's width, 128 on a GPU).</summary>
     [Range(1, 65536)]
     public int? AttentionSplitKeys { get; set; }

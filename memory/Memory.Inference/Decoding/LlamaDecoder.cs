@@ -33,7 +33,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         Config = config;
         _weights = weights;
         _maxSequences = options.MaxSequences;
-        _kernels = new DecoderKernels(accelerator, attentionSplitKeys: options.AttentionSplitKeys, gemvSliceLength: options.GemvSliceLength, fewTokenTile: options.FewTokenTile);
+        _kernels = new DecoderKernels(accelerator, attentionSplitKeys: options.AttentionSplitKeys, gemvSliceLength: options.GemvSliceLength, fewTokenTile: options.FewTokenTile, tensorCores: options.TensorCores, tensorCoreMinTokens: options.TensorCoreMinTokens);
         if (config.HeadDim > _kernels.MaxHeadDim || config.HeadDim % 2 != 0)
         {
             throw new ModelLoadException($"head_dim {config.HeadDim} is not supported on this accelerator (even, at most {_kernels.MaxHeadDim})");
@@ -51,6 +51,9 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
     public Accelerator Accelerator => _accelerator;
 
     public long WeightBytes => _weights.Bytes;
+
+    /// <summary>Whether prefill products run on the tensor cores (<see cref="DecoderOptions.TensorCores"/> and a device that has them).</summary>
+    public bool UsesTensorCores => _kernels.TensorCores;
 
     public long KvCacheBytes => _cache.Bytes;
 

@@ -28,11 +28,13 @@ internal static class DecodeBenchCommand
         var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
         var gemvSlice = new Option<int?>("--gemv-slice") { Description = "Tuning: longest K slice per group of the single-token product, a multiple of 8 (default: the kernels')." };
         var fewTokenTile = new Option<int?>("--few-token-tile") { Description = "Tuning: widest token tile of the few-token product for batches of 2-32, 4 or 8; 0 turns it off (default: the kernels', 8)." };
+        var tensorCores = new Option<bool>("--tensor-cores") { Description = "Prefill products on the tensor cores (CUDA sm_80+); --tensor-cores false: the FP32 tiled GEMM, for A/B runs.", DefaultValueFactory = _ => true };
+        var tensorCoreMinTokens = new Option<int?>("--tensor-core-min-tokens") { Description = "Tuning: fewest tokens a product runs on the tensor cores with (default: the kernels', 128)." };
         var splitKeys = new Option<int?>("--attention-split-keys") { Description = "Tuning: keys per group of the split decode attention (default: one attention group's width)." };
         var bandwidthMiB = new Option<int>("--bandwidth-mib") { Description = "Buffer size of the copy-bandwidth measurement.", DefaultValueFactory = _ => 1024 };
         var command = new Command("decode", "Prefill and decode speed against the bandwidth roofline and transformers.")
         {
-            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, fewTokenTile, splitKeys, bandwidthMiB,
+            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, fewTokenTile, tensorCores, tensorCoreMinTokens, splitKeys, bandwidthMiB,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -62,6 +64,8 @@ internal static class DecodeBenchCommand
                 MaxSequences = batchList.Max() + 2,
                 GemvSliceLength = parse.GetValue(gemvSlice),
                 FewTokenTile = parse.GetValue(fewTokenTile),
+                TensorCores = parse.GetValue(tensorCores),
+                TensorCoreMinTokens = parse.GetValue(tensorCoreMinTokens),
                 AttentionSplitKeys = parse.GetValue(splitKeys),
             });
             if (contextList.Max() + stepCount + 2 > decoder.Capacity.MaxTokensPerSequence)
@@ -69,7 +73,7 @@ internal static class DecodeBenchCommand
                 throw new CliFailureException($"context {contextList.Max()} + {stepCount} steps exceeds the model's {decoder.Capacity.MaxTokensPerSequence} positions");
             }
 
-            ((IProgress<string>)progress).Report($"model loaded ({decoder.WeightBytes / 1e9:0.###} GB of weights)");
+            ((IProgress<string>)progress).Report($"model loaded ({decoder.WeightBytes / 1e9:0.###} GB of weights; tensor cores {(decoder.UsesTensorCores ? "on" : "off")})");
             double bandwidth = DeviceBandwidth.Measure(decoder.Accelerator, (long)parse.GetValue(bandwidthMiB) << 20, repeats: 10);
             ((IProgress<string>)progress).Report($"copy bandwidth {bandwidth / 1e9:0.#} GB/s");
             var benchmark = new DecodeBenchmark(decoder);
@@ -78,6 +82,7 @@ internal static class DecodeBenchCommand
                 $"{decoder.Accelerator.AcceleratorType} {decoder.Accelerator.Name}",
                 parse.GetValue(model)!,
                 decoder.WeightBytes,
+                decoder.UsesTensorCores,
                 Math.Round(bandwidth / 1e9, 2),
                 results,
                 peerData);

@@ -1,10 +1,12 @@
 namespace Memory.Cli.DecodeBench;
 
 /// <summary>The JSON object <c>memory bench decode</c> prints last.</summary>
+/// <param name="TensorCores">Whether the prefill products ran on the tensor cores (<c>--tensor-cores</c> and the device).</param>
 internal sealed record DecodeBenchReport(
     string Device,
     string Model,
     long WeightBytes,
+    bool TensorCores,
     double CopyBandwidthGBps,
     IReadOnlyList<DecodeContextResult> Contexts,
     TransformersPeer? Peer);
