@@ -7,13 +7,13 @@ namespace Memory.Storage.Postgres;
 /// database decides what is returned: every result is re-read with its tenant, scope, validity and metadata checked
 /// in SQL, and the scores are on the same scales (exact cosine; BM25), so the hybrid fusion above treats both alike.
 /// </summary>
-internal interface IPostgresSearchBackend : IDisposable
+internal interface IPostgresSearchBackend : IAsyncDisposable
 {
     /// <summary>Runs once per store, after the migrations and the schema check.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
-    /// <summary>This store committed a write to these tenants.</summary>
-    Task AfterWriteAsync(IEnumerable<string> tenants, CancellationToken cancellationToken);
+    /// <summary>This store committed a write of about <paramref name="rows"/> rows to these tenants.</summary>
+    Task AfterWriteAsync(IEnumerable<string> tenants, int rows, CancellationToken cancellationToken);
 
     /// <summary>This store deleted every row of a tenant.</summary>
     Task AfterResetAsync(string tenant, CancellationToken cancellationToken);

@@ -21,6 +21,7 @@ internal sealed class PostgresDatabaseSearch : IPostgresSearchBackend
     private readonly ILogger _logger;
     private readonly TenantSizeCache _sizes = new(TimeProvider.System);
     private readonly PostgresDatabaseTextSearch _text;
+    private readonly PostgresStatisticsRefresh _statistics;
 
     public PostgresDatabaseSearch(NpgsqlDataSource dataSource, int dimensions, PostgresIndexOptions options, ILogger logger)
     {
@@ -29,21 +30,28 @@ internal sealed class PostgresDatabaseSearch : IPostgresSearchBackend
         _options = options;
         _logger = logger;
         _text = new PostgresDatabaseTextSearch(dataSource, _sizes, options.TextSearchConfig);
+        _statistics = new PostgresStatisticsRefresh(dataSource, logger);
     }
 
     /// <summary>The text half (internal for plan tests).</summary>
     internal PostgresDatabaseTextSearch Text => _text;
 
-    public Task InitializeAsync(CancellationToken cancellationToken) =>
-        PostgresSearchIndexes.EnsureAsync(_dataSource, _dimensions, _options, _logger, cancellationToken);
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (await PostgresSearchIndexes.EnsureAsync(_dataSource, _dimensions, _options, _logger, cancellationToken))
+        {
+            await _statistics.AnalyzeNowAsync(cancellationToken);
+        }
+    }
 
-    public Task AfterWriteAsync(IEnumerable<string> tenants, CancellationToken cancellationToken)
+    public Task AfterWriteAsync(IEnumerable<string> tenants, int rows, CancellationToken cancellationToken)
     {
         foreach (var tenant in tenants)
         {
             _sizes.Forget(tenant);
         }
 
+        _statistics.Written(rows);
         return Task.CompletedTask;
     }
 
@@ -71,9 +79,7 @@ internal sealed class PostgresDatabaseSearch : IPostgresSearchBackend
         string tenant, MemoryScope scope, IReadOnlyList<string> words, MetadataFilter filter, int limit, CancellationToken cancellationToken) =>
         _text.SearchAsync(tenant, scope, words, filter, limit, cancellationToken);
 
-    public void Dispose()
-    {
-    }
+    public ValueTask DisposeAsync() => _statistics.DisposeAsync();
 
     /// <summary>
     /// The vector search statement (internal so a test can check that its plan uses the HNSW index). The graph is walked

@@ -116,11 +116,13 @@ internal sealed class PostgresDatabaseTextSearch
         var command = new NpgsqlCommand { Connection = connection };
         var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
 
-        // Length in characters against the candidates' mean: BM25 only needs the ratio, and it needs no second tsvector.
+        // One unnest of each candidate's tsvector joined to the query's lexemes (a word that stems like another counts
+        // twice, as in the in-process index); length in characters against the candidates' mean, since BM25 needs only
+        // the ratio and this needs no second pass over the tsvector.
         command.CommandText = $"""
             WITH words AS MATERIALIZED (
-                SELECT w.idf, tsvector_to_array(to_tsvector('{_config}'::regconfig, w.word)) AS lexemes
-                FROM unnest(@words, @idfs) AS w(word, idf)
+                SELECT l.lexeme, w.idf
+                FROM unnest(@words, @idfs) AS w(word, idf), unnest(tsvector_to_array(to_tsvector('{_config}'::regconfig, w.word))) AS l(lexeme)
             ), candidates AS MATERIALIZED (
                 SELECT seq, length(text) AS chars, {_textVector} AS document
                 FROM memories
@@ -129,17 +131,15 @@ internal sealed class PostgresDatabaseTextSearch
             ), mean AS (
                 SELECT greatest(avg(chars), 1) AS chars, count(*) AS candidates FROM candidates
             ), ranked AS (
-                SELECT c.seq, s.score
-                FROM candidates AS c CROSS JOIN mean CROSS JOIN LATERAL (
-                    SELECT coalesce(sum(w.idf * f.tf * @k1plus1 / (f.tf + @k1 * (1 - @b + @b * c.chars / mean.chars))), 0) AS score
-                    FROM words AS w CROSS JOIN LATERAL (
-                        SELECT count(*)::float8 AS tf
-                        FROM unnest(c.document) AS u(lexeme, positions, weights), unnest(u.positions) AS p
-                        WHERE u.lexeme = ANY(w.lexemes)
-                    ) AS f
-                    WHERE f.tf > 0
-                ) AS s
-                ORDER BY s.score DESC, c.seq DESC
+                SELECT c.seq, sum(w.idf * f.tf * @k1plus1 / (f.tf + @k1 * (1 - @b + @b * c.chars / mean.chars))) AS score
+                FROM candidates AS c
+                CROSS JOIN mean
+                CROSS JOIN LATERAL (
+                    SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 AS tf FROM unnest(c.document) AS u(lexeme, positions, weights)
+                ) AS f
+                JOIN words AS w ON w.lexeme = f.lexeme
+                GROUP BY c.seq, c.chars, mean.chars
+                ORDER BY score DESC, c.seq DESC
                 LIMIT @limit
             )
             SELECT {PostgresRecords.ColumnsOf("m")}, r.score, (SELECT candidates FROM mean)

@@ -47,7 +47,7 @@ internal sealed class PostgresInProcessSearch : IPostgresSearchBackend
         _logger.LogInformation("PostgreSQL memory store indexed {Count} memories in process", loaded);
     }
 
-    public Task AfterWriteAsync(IEnumerable<string> tenants, CancellationToken cancellationToken) =>
+    public Task AfterWriteAsync(IEnumerable<string> tenants, int rows, CancellationToken cancellationToken) =>
         _changes.CatchUpAsync(_dataSource, cancellationToken);
 
     public async Task AfterResetAsync(string tenant, CancellationToken cancellationToken)
@@ -143,5 +143,9 @@ internal sealed class PostgresInProcessSearch : IPostgresSearchBackend
         }
     }
 
-    public void Dispose() => _indexes.Dispose();
+    public ValueTask DisposeAsync()
+    {
+        _indexes.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }

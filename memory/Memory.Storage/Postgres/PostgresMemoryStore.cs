@@ -184,7 +184,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
             throw new ArgumentException("A memory with one of these ids already exists for its tenant; nothing was stored.", nameof(memories), exception);
         }
 
-        await _search.AfterWriteAsync(memories.Select(memory => memory.Tenant).Distinct(StringComparer.Ordinal), cancellationToken);
+        await _search.AfterWriteAsync(memories.Select(memory => memory.Tenant).Distinct(StringComparer.Ordinal), memories.Count, cancellationToken);
     }
 
     public async Task<MemoryRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
@@ -258,7 +258,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("history_id", NpgsqlDbType.Text, Guid.NewGuid().ToString());
         command.Parameters.AddWithValue("actor", NpgsqlDbType.Text, (object?)actor ?? DBNull.Value);
         var records = await ReadRecordsAsync(command, cancellationToken);
-        await _search.AfterWriteAsync([tenant], cancellationToken);
+        await _search.AfterWriteAsync([tenant], records.Count, cancellationToken);
         return records.Count == 0 ? null : records[0];
     }
 
@@ -272,7 +272,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("id", NpgsqlDbType.Text, id);
         AddDeleteParameters(command, actor);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-        await _search.AfterWriteAsync([tenant], cancellationToken);
+        await _search.AfterWriteAsync([tenant], deleted ? 1 : 0, cancellationToken);
         return deleted;
     }
 
@@ -285,7 +285,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.CommandText = DeleteSql(PostgresConditions.TenantAndScope(command.Parameters, tenant, scope));
         AddDeleteParameters(command, actor);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
-        await _search.AfterWriteAsync([tenant], cancellationToken);
+        await _search.AfterWriteAsync([tenant], deleted, cancellationToken);
         return deleted;
     }
 
@@ -406,7 +406,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
-        await _search.AfterWriteAsync([tenant], cancellationToken);
+        await _search.AfterWriteAsync([tenant], operations.Count, cancellationToken);
     }
 
     public async Task<IReadOnlyList<MemoryRecord>> ListValidAtAsync(
@@ -440,8 +440,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The search first: it may still be analyzing through the pool.
+        await _search.DisposeAsync();
         await DataSource.DisposeAsync();
-        _search.Dispose();
         _initializeLock.Dispose();
     }
 

@@ -44,7 +44,8 @@ internal static class PostgresSearchIndexes
     }
 
     /// <summary>Creates whichever of the two indexes is missing and checks that existing ones fit the options.</summary>
-    public static async Task EnsureAsync(
+    /// <returns>Whether an index was built (or rebuilt) now.</returns>
+    public static async Task<bool> EnsureAsync(
         NpgsqlDataSource dataSource, int dimensions, PostgresIndexOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -90,6 +91,7 @@ internal static class PostgresSearchIndexes
         {
             logger.LogWarning("PostgreSQL search index {Index} is invalid (an interrupted build); rebuilding it", invalid.Name);
             await ExecuteAsync(connection, transaction, $"REINDEX INDEX {invalid.Name}", cancellationToken);
+            built.Add(invalid.Name);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -98,6 +100,7 @@ internal static class PostgresSearchIndexes
             "{TextIndex} (GIN, {TextSearchConfig}); built now: {Built}",
             VectorIndex, options.HnswM, options.HnswEfConstruction, options.HnswEfSearch, TextIndex, options.TextSearchConfig,
             built.Count == 0 ? "none" : string.Join(", ", built));
+        return built.Count > 0;
     }
 
     private static async Task BuildAsync(
