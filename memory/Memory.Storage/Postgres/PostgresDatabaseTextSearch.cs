@@ -20,10 +20,10 @@ namespace Memory.Storage.Postgres;
 /// common words simply weigh alike.</item>
 /// <item>When every word is rarer than the cap and their matches add up to at most <see cref="RankBudget"/>, all matches
 /// in the scope are ranked: the exact BM25 order.</item>
-/// <item>Otherwise the candidates are the rows matching the most query words, found by the index alone (an AND of words is
-/// intersected inside GIN before any row is read): first those with all of the <see cref="TierWords"/> rarest words, then
-/// all but one, and so on, until a tier holds enough rows for the limit (at most <see cref="RankBudget"/> are ranked);
-/// matches of rare words join every tier. A row with fewer of the words but rarer ones can be missed here.</item>
+/// <item>Otherwise the candidates are the rows matching at least m of the <see cref="TierWords"/> rarest words (a "tier",
+/// found by the index alone: GIN evaluates the OR of ANDs before any row is read), with m chosen so that the tier holds
+/// at least the limit and at most <see cref="RankBudget"/> rows; matches of rare words join every tier. A row with fewer
+/// of the words but rarer ones can be missed here.</item>
 /// </list>
 /// Words reach SQL only as parameters or as letters, digits and marks (<see cref="TextQueryTerms"/>), joined by the
 /// store with tsquery's &amp; and |, so no other tsquery syntax can form.
@@ -97,15 +97,49 @@ internal sealed class PostgresDatabaseTextSearch
             rareMatches += word.Frequency;
         }
 
-        for (var required = tierWords.Length; ; required--)
+        // Start in the middle tier and move: up while a tier overflows the budget (its rows were cut in no order, so
+        // its best could be among those cut), down while a tier holds fewer rows than the limit. Usually one or two
+        // statements; every one is an index scan plus the ranking of at most the budget.
+        var rareQuery = rare.Count > 0 ? " | " + AnyOf(rare) : string.Empty;
+        var required = Math.Max(1, (tierWords.Length + 1) / 2);
+        IReadOnlyList<ScoredMemory>? complete = null;
+        IReadOnlyList<ScoredMemory>? overflowing = null;
+        while (true)
         {
-            var query = AtLeast(tierWords, required) + (rare.Count > 0 ? " | " + AnyOf(rare) : string.Empty);
-            var (results, candidates) = await RankAsync(tenant, scope, filter, limit, query, ranked, idfs, cancellationToken);
-            if (candidates >= limit || required == 1)
+            var (results, candidates) = await RankAsync(
+                tenant, scope, filter, limit, AtLeast(tierWords, required) + rareQuery, ranked, idfs, cancellationToken);
+            if (candidates >= RankBudget)
+            {
+                overflowing = results;
+                if (complete is not null || required == tierWords.Length)
+                {
+                    break;
+                }
+
+                required++;
+            }
+            else if (candidates < limit)
+            {
+                complete = results;
+                if (overflowing is not null || required == 1)
+                {
+                    break;
+                }
+
+                required--;
+            }
+            else
             {
                 return results;
             }
         }
+
+        // A tier too small next to one too large: all of the small one (it holds the rows with the most words), then the
+        // best of what the large one ranked.
+        var merged = (complete ?? []).ToList();
+        var taken = merged.Select(result => result.Memory.Id).ToHashSet(StringComparer.Ordinal);
+        merged.AddRange((overflowing ?? []).Where(result => !taken.Contains(result.Memory.Id)).Take(limit - merged.Count));
+        return merged;
     }
 
     /// <summary>The statement that ranks the rows of one tsquery (internal so a test can check its plan uses the GIN index).</summary>

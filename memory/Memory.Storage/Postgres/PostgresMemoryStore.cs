@@ -66,6 +66,10 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
     /// <summary>Where this store's searches run.</summary>
     public PostgresSearchMode SearchMode { get; }
 
+    /// <summary>The HNSW, IVFFlat and GIN indexes on memories, by name (what the Database search reads; whoever made them).</summary>
+    public async Task<IReadOnlyList<string>> ListSearchIndexesAsync(CancellationToken cancellationToken) =>
+        [.. (await PostgresSearchIndexes.FindAsync(DataSource, cancellationToken)).Select(index => index.Name)];
+
     /// <summary>The database search backend, when <see cref="SearchMode"/> is Database (for plan tests).</summary>
     internal PostgresDatabaseSearch? DatabaseSearch => _search as PostgresDatabaseSearch;
 
