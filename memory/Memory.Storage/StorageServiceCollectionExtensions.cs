@@ -18,7 +18,8 @@ public static class StorageServiceCollectionExtensions
     /// validated at start (ValidateOnStart). <see cref="PostgresMigrator"/> is registered too, for `memory migrate`.
     /// <para>
     /// Start-up: hosts call <see cref="IMemoryStore.InitializeAsync"/> once before serving (it applies migrations,
-    /// checks the embedding dimension against the database and loads the embedded vector index), so a wrong
+    /// checks the embedding dimension against the database, then loads the in-process indexes or, with
+    /// Storage:PostgresSearch=Database, creates the database's HNSW and GIN indexes when missing), so a wrong
     /// setting stops the host with a clear message. Every store method also initialises on first use, so a
     /// host that forgets still works; it then fails on the first request instead of at start.
     /// </para>
@@ -47,7 +48,8 @@ public static class StorageServiceCollectionExtensions
             var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
             var loggerFactory = provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
             return options.UsesPostgres
-                ? new PostgresMemoryStore(options.PostgresConnectionString!, options.EmbeddingDimensions, loggerFactory)
+                ? new PostgresMemoryStore(
+                    options.PostgresConnectionString!, options.EmbeddingDimensions, loggerFactory, options.PostgresSearchMode, options.PostgresIndexes)
                 : new SqliteMemoryStore(options.SqlitePath, options.EmbeddingDimensions, loggerFactory.CreateLogger<SqliteMemoryStore>());
         });
         services.AddSingleton(provider => provider.GetRequiredService<IMemoryStore>() switch

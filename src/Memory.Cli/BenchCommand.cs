@@ -3,14 +3,18 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Memory.Cli.Bench;
 using Memory.Cli.Hosting;
+using Memory.Storage;
 using Spectre.Console;
 
 namespace Memory.Cli;
 
-/// <summary><c>memory bench store --json [--sizes 10000,100000] [--store sqlite|postgres|both]</c>.</summary>
+/// <summary>
+/// <c>memory bench store --json [--sizes 10000,100000] [--store sqlite|postgres|both] [--postgres-search InProcess|Database|both]</c>.
+/// </summary>
 public static class BenchCommand
 {
     private static readonly string[] BothStores = ["sqlite", "postgres"];
+    private static readonly string[] BothSearchModes = [nameof(PostgresSearchMode.InProcess), nameof(PostgresSearchMode.Database)];
 
     public static Command Create()
     {
@@ -19,12 +23,17 @@ public static class BenchCommand
         var storeKind = new Option<string>("--store") { Description = "sqlite, postgres or both.", DefaultValueFactory = _ => "sqlite" };
         storeKind.AcceptOnlyFromAmong("sqlite", "postgres", "both");
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (default: env MEMORY_TEST_POSTGRES)." };
+        var postgresSearch = new Option<string?>("--postgres-search")
+        {
+            Description = "Where PostgreSQL searches: InProcess, Database or both (default: Storage:PostgresSearch, i.e. InProcess).",
+        };
+        postgresSearch.AcceptOnlyFromAmong([.. BothSearchModes, "both"]);
         var batch = new Option<int>("--batch") { Description = "Messages per add request.", DefaultValueFactory = _ => 100 };
         var queries = new Option<int>("--queries") { Description = "Timed searches per kind and size.", DefaultValueFactory = _ => 200 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed searches per kind first (the first ones after a bulk ingest run slower).", DefaultValueFactory = _ => 20 };
         var set = new Option<string[]>("--set") { Description = "Configuration override Section:Key=value (repeatable)." };
 
-        var store = new Command("store", "Ingest rate and search latency of the stores.") { json, sizes, storeKind, postgres, batch, queries, warmup, set };
+        var store = new Command("store", "Ingest rate and search latency of the stores.") { json, sizes, storeKind, postgres, postgresSearch, batch, queries, warmup, set };
         store.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
             var counts = ParseSizes(parse.GetValue(sizes)!);
@@ -61,19 +70,34 @@ public static class BenchCommand
                 PostgresConnectionString.Validate(connection!, "--postgres");
             }
 
+            // null: whatever the settings say (Storage:PostgresSearch, InProcess unless --set names it).
+            var searchModes = parse.GetValue(postgresSearch) switch
+            {
+                null => new string?[] { null },
+                "both" => BothSearchModes,
+                var one => [one],
+            };
             var results = await ProgressDisplay.RunAsync(async progress =>
             {
                 var all = new List<StoreBenchmarkResult>();
                 foreach (var kind in kinds)
                 {
-                    foreach (var size in counts)
+                    foreach (var searchMode in kind == "postgres" ? searchModes : new string?[] { null })
                     {
-                        using var sqlite = new TemporarySqliteFile("bench");
-                        var settings = SettingOverrides.Parse(parse.GetValue(set));
-                        settings["Storage:PostgresConnectionString"] = kind == "postgres" ? connection : string.Empty;
-                        settings["Storage:SqlitePath"] = sqlite.Path;
-                        await using var engine = await EngineServices.StartAsync(settings, ct);
-                        all.Add(await new StoreBenchmark(engine).RunAsync(size, batchSize, queryCount, warmupCount, progress, ct));
+                        foreach (var size in counts)
+                        {
+                            using var sqlite = new TemporarySqliteFile("bench");
+                            var settings = SettingOverrides.Parse(parse.GetValue(set));
+                            settings["Storage:PostgresConnectionString"] = kind == "postgres" ? connection : string.Empty;
+                            settings["Storage:SqlitePath"] = sqlite.Path;
+                            if (searchMode is not null)
+                            {
+                                settings["Storage:PostgresSearch"] = searchMode;
+                            }
+
+                            await using var engine = await EngineServices.StartAsync(settings, ct);
+                            all.Add(await new StoreBenchmark(engine).RunAsync(size, batchSize, queryCount, warmupCount, progress, ct));
+                        }
                     }
                 }
 
@@ -110,16 +134,19 @@ public static class BenchCommand
 
     private static void WriteTable(IReadOnlyList<StoreBenchmarkResult> results)
     {
-        var table = new Table().AddColumns("store", "size", "ingest/s", "hybrid p50/p95/p99 ms", "vector p50/p95/p99 ms", "text p50/p95/p99 ms");
+        var table = new Table().AddColumns(
+            "store", "search", "size", "ingest/s", "hybrid p50/p95/p99 ms", "vector p50/p95/p99 ms", "text p50/p95/p99 ms", "vector recall@10");
         foreach (var r in results)
         {
             table.AddRow(
                 r.Store,
+                r.Search ?? "-",
                 r.Size.ToString("N0", CultureInfo.InvariantCulture),
                 r.IngestPerSecond.ToString("F0", CultureInfo.InvariantCulture),
                 Format(r.HybridSearch),
                 Format(r.VectorSearch),
-                Format(r.TextSearch));
+                Format(r.TextSearch),
+                r.VectorRecallAt10?.ToString("F3", CultureInfo.InvariantCulture) ?? "-");
         }
 
         AnsiConsole.Write(table);

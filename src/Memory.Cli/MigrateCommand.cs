@@ -1,12 +1,18 @@
 using System.CommandLine;
 using Memory.Cli.Hosting;
+using Memory.Storage;
 using Memory.Storage.Postgres;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Memory.Cli;
 
-/// <summary><c>memory migrate [--postgres CONN]</c>: applies the numbered SQL migrations to PostgreSQL.</summary>
+/// <summary>
+/// <c>memory migrate [--postgres CONN] [--postgres-search InProcess|Database]</c>: applies the numbered SQL migrations to
+/// PostgreSQL and, for the Database search, builds its HNSW and GIN indexes (ahead of the servers, whose start would
+/// otherwise build them while writes wait).
+/// </summary>
 public static class MigrateCommand
 {
     public static Command Create()
@@ -19,9 +25,14 @@ public static class MigrateCommand
         {
             Description = "Embedding length of a new schema (default: MEMORY_Embeddings__Dimensions or 384).",
         };
+        var search = new Option<string?>("--postgres-search")
+        {
+            Description = "InProcess or Database (default: MEMORY_Storage__PostgresSearch or InProcess); Database also builds its indexes " +
+                "(settings: MEMORY_Storage__PostgresIndexes__*).",
+        };
         var json = new Option<bool>("--json") { Description = "Print the applied migrations as one JSON object on the last line." };
 
-        var command = new Command("migrate", "Apply the PostgreSQL migrations.") { postgres, dimensions, json };
+        var command = new Command("migrate", "Apply the PostgreSQL migrations.") { postgres, dimensions, search, json };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
             var connection = parse.GetValue(postgres)
@@ -35,14 +46,28 @@ public static class MigrateCommand
             await using var dataSource = BuildDataSource(PostgresConnectionString.Validate(connection, "--postgres"));
             var migrator = new PostgresMigrator(dataSource, dims, NullLogger<PostgresMigrator>.Instance);
             var applied = await migrator.MigrateAsync(ct);
+            var storage = StorageFromEnvironment(parse.GetValue(search));
+            string[] searchIndexes = [];
+            if (storage.PostgresSearchMode == PostgresSearchMode.Database)
+            {
+                // The store's own start-up builds and checks them, so migrate and serve can never disagree on their shape.
+                await using var store = new PostgresMemoryStore(connection, dims, NullLoggerFactory.Instance, PostgresSearchMode.Database, storage.PostgresIndexes);
+                await store.InitializeAsync(ct);
+                searchIndexes = [.. await store.ListSearchIndexesAsync(ct)];
+            }
+
             if (!parse.GetValue(json))
             {
                 await Console.Out.WriteLineAsync(applied.Count == 0
                     ? "Database is up to date."
                     : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}");
+                if (searchIndexes.Length > 0)
+                {
+                    await Console.Out.WriteLineAsync($"Database search indexes present: {string.Join(", ", searchIndexes)}");
+                }
             }
 
-            await JsonOutput.WriteLastLineAsync(new { applied, known = PostgresMigrator.KnownMigrations });
+            await JsonOutput.WriteLastLineAsync(new { applied, known = PostgresMigrator.KnownMigrations, search = storage.PostgresSearchMode.ToString(), search_indexes = searchIndexes });
             return ExitCodes.Success;
         }, cancellationToken));
         return command;
@@ -58,6 +83,28 @@ public static class MigrateCommand
         {
             throw new CliFailureException($"invalid PostgreSQL connection string: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The "Storage" settings from MEMORY_Storage__* variables, the search mode from the flag when given; validated.</summary>
+    private static StorageOptions StorageFromEnvironment(string? searchFlag)
+    {
+        var storage = new StorageOptions();
+        try
+        {
+            new ConfigurationBuilder().AddEnvironmentVariables("MEMORY_").Build().GetSection(StorageOptions.SectionName).Bind(storage);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new CliFailureException($"MEMORY_Storage__* settings: {exception.Message}", exception);
+        }
+
+        if (searchFlag is not null)
+        {
+            storage.PostgresSearch = searchFlag;
+        }
+
+        var problems = storage.Validate().ToList();
+        return problems.Count == 0 ? storage : throw new CliFailureException(string.Join(" ", problems));
     }
 
     private static int DimensionsFromEnvironment()

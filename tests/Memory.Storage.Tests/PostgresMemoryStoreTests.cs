@@ -4,8 +4,13 @@ using Npgsql;
 
 namespace Memory.Storage.Tests;
 
-/// <summary>What only the PostgreSQL store does: its change feed across concurrent transactions, and the text rank's statistics.</summary>
-public sealed class PostgresMemoryStoreTests(PostgresStoreFixture fixture) : IClassFixture<PostgresStoreFixture>
+/// <summary>
+/// What only the PostgreSQL store does, in both search modes (<see cref="PostgresInProcessMemoryStoreTests"/>,
+/// <see cref="PostgresDatabaseMemoryStoreTests"/>): a transaction that commits late is still searched, and the text
+/// rank's statistics follow every write.
+/// </summary>
+public abstract class PostgresMemoryStoreTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PostgresStoreFixture
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly MemoryScope User = new("u", null, null);

@@ -66,4 +66,72 @@ public sealed class StorageServiceCollectionTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("Storage:EmbeddingDimensions", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Indexed", "Storage:PostgresSearch must be one of InProcess, Database (got 'Indexed')")]
+    [InlineData("1", "Storage:PostgresSearch must be one of InProcess, Database (got '1')")]
+    [InlineData(" ", "Storage:PostgresSearch must be one of InProcess, Database")]
+    public async Task An_unknown_search_mode_stops_the_host_at_start_with_its_name(string mode, string expected)
+    {
+        var error = await StartFailsAsync(new() { ["Storage:PostgresSearch"] = mode });
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_index_settings_stop_the_host_at_start_each_with_its_name()
+    {
+        var error = await StartFailsAsync(new()
+        {
+            ["Storage:PostgresIndexes:HnswM"] = "200",
+            ["Storage:PostgresIndexes:HnswEfConstruction"] = "10",
+            ["Storage:PostgresIndexes:HnswEfSearch"] = "0",
+            ["Storage:PostgresIndexes:TextSearchConfig"] = "English; --",
+        });
+
+        Assert.Contains("Storage:PostgresIndexes:HnswM must be between 2 and 100 (got 200)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Storage:PostgresIndexes:HnswEfConstruction", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Storage:PostgresIndexes:HnswEfSearch", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Storage:PostgresIndexes:TextSearchConfig", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_search_mode_and_index_settings_reach_the_postgres_store()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var provider = Build(new()
+        {
+            ["Storage:PostgresConnectionString"] = database.ConnectionString,
+            ["Storage:EmbeddingDimensions"] = "24",
+            ["Storage:PostgresSearch"] = "database",
+            ["Storage:PostgresIndexes:HnswM"] = "12",
+            ["Storage:PostgresIndexes:HnswEfConstruction"] = "48",
+        });
+
+        var store = Assert.IsType<PostgresMemoryStore>(provider.GetRequiredService<IMemoryStore>());
+        await store.InitializeAsync(CancellationToken.None);
+
+        Assert.Equal(PostgresSearchMode.Database, store.SearchMode);
+        var hnsw = Assert.Single(await PostgresSearchIndexes.FindAsync(store.DataSource, CancellationToken.None), index => index.Method == "hnsw");
+        Assert.Contains("m=12", hnsw.Options);
+        Assert.Contains("ef_construction=48", hnsw.Options);
+    }
+
+    [Fact]
+    public void The_search_mode_is_in_process_unless_configured()
+    {
+        var options = new StorageOptions();
+
+        Assert.Equal(PostgresSearchMode.InProcess, options.PostgresSearchMode);
+        Assert.Empty(options.Validate());
+    }
+
+    private static async Task<OptionsValidationException> StartFailsAsync(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddMemoryStorage(builder.Configuration);
+        using var host = builder.Build();
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+    }
 }

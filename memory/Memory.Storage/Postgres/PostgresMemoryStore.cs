@@ -1,7 +1,5 @@
-using System.Globalization;
 using Memory.Conversations.Model;
 using Memory.Conversations.Storage;
-using Memory.Storage.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,10 +10,10 @@ namespace Memory.Storage.Postgres;
 
 /// <summary>
 /// Memories in PostgreSQL with pgvector, history rows written by the same statement or transaction as each change,
-/// and search through the same in-process indexes as the embedded store (quantised vectors, BM25 postings; see
-/// <see cref="MemoryIndexes"/>), loaded at start-up and kept in step with the database by
-/// <see cref="PostgresChangeFeed"/>, so several servers may share one database. PostgreSQL re-ranks the vector
-/// candidates by their exact cosine and re-checks tenant, scope, validity and metadata of everything returned.
+/// and search by one of two backends (<see cref="PostgresSearchMode"/>): the in-process indexes the embedded store uses,
+/// kept in step with the database by a change log (<see cref="PostgresInProcessSearch"/>), or pgvector HNSW and a GIN
+/// tsvector index inside the database (<see cref="PostgresDatabaseSearch"/>). Either way tenant, scope, validity and
+/// metadata are checked in SQL for everything returned, and several servers may share one database.
 /// </summary>
 public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
 {
@@ -28,15 +26,25 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PostgresMigrator _migrator;
     private readonly SemaphoreSlim _initializeLock = new(1, 1);
-    private readonly MemoryIndexes _indexes;
-    private readonly PostgresChangeFeed _changes;
+    private readonly IPostgresSearchBackend _search;
     private volatile bool _initialized;
 
-    public PostgresMemoryStore(string connectionString, int embeddingDimensions, ILoggerFactory loggerFactory)
+    /// <param name="search">Where searches run; <see cref="PostgresSearchMode.InProcess"/> unless configured.</param>
+    /// <param name="indexes">The database indexes' settings (used by <see cref="PostgresSearchMode.Database"/>; defaults when null).</param>
+    public PostgresMemoryStore(
+        string connectionString, int embeddingDimensions, ILoggerFactory loggerFactory,
+        PostgresSearchMode search = PostgresSearchMode.InProcess, PostgresIndexOptions? indexes = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ArgumentOutOfRangeException.ThrowIfLessThan(embeddingDimensions, 1);
+        indexes ??= new PostgresIndexOptions();
+        var problems = indexes.Validate($"{StorageOptions.SectionName}:{PostgresIndexOptions.SectionName}").ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(indexes));
+        }
+
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.UseVector();
         builder.UseLoggerFactory(loggerFactory);
@@ -44,11 +52,26 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         _dimensions = embeddingDimensions;
         _logger = loggerFactory.CreateLogger<PostgresMemoryStore>();
         _migrator = new PostgresMigrator(DataSource, embeddingDimensions, loggerFactory.CreateLogger<PostgresMigrator>());
-        _indexes = new MemoryIndexes(embeddingDimensions);
-        _changes = new PostgresChangeFeed(_indexes);
+        SearchMode = search;
+        _search = search switch
+        {
+            PostgresSearchMode.InProcess => new PostgresInProcessSearch(DataSource, embeddingDimensions, _logger),
+            PostgresSearchMode.Database => new PostgresDatabaseSearch(DataSource, embeddingDimensions, indexes, _logger),
+            _ => throw new ArgumentOutOfRangeException(nameof(search), search, "Unknown PostgreSQL search mode."),
+        };
     }
 
     public string Name => "postgres";
+
+    /// <summary>Where this store's searches run.</summary>
+    public PostgresSearchMode SearchMode { get; }
+
+    /// <summary>The HNSW, IVFFlat and GIN indexes on memories, by name (what the Database search reads; whoever made them).</summary>
+    public async Task<IReadOnlyList<string>> ListSearchIndexesAsync(CancellationToken cancellationToken) =>
+        [.. (await PostgresSearchIndexes.FindAsync(DataSource, cancellationToken)).Select(index => index.Name)];
+
+    /// <summary>The database search backend, when <see cref="SearchMode"/> is Database (for plan tests).</summary>
+    internal PostgresDatabaseSearch? DatabaseSearch => _search as PostgresDatabaseSearch;
 
     /// <summary>The pool this store uses (shared with its migrator).</summary>
     public NpgsqlDataSource DataSource { get; }
@@ -72,9 +95,8 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
 
             await _migrator.MigrateAsync(cancellationToken);
             await CheckSchemaAsync(cancellationToken);
-            var loaded = await _changes.LoadAsync(DataSource, cancellationToken);
+            await _search.InitializeAsync(cancellationToken);
             _initialized = true;
-            _logger.LogInformation("PostgreSQL memory store indexed {Count} memories in process", loaded);
         }
         finally
         {
@@ -166,7 +188,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
             throw new ArgumentException("A memory with one of these ids already exists for its tenant; nothing was stored.", nameof(memories), exception);
         }
 
-        await _changes.CatchUpAsync(DataSource, cancellationToken);
+        await _search.AfterWriteAsync(memories.Select(memory => memory.Tenant).Distinct(StringComparer.Ordinal), memories.Count, cancellationToken);
     }
 
     public async Task<MemoryRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
@@ -240,7 +262,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("history_id", NpgsqlDbType.Text, Guid.NewGuid().ToString());
         command.Parameters.AddWithValue("actor", NpgsqlDbType.Text, (object?)actor ?? DBNull.Value);
         var records = await ReadRecordsAsync(command, cancellationToken);
-        await _changes.CatchUpAsync(DataSource, cancellationToken);
+        await _search.AfterWriteAsync([tenant], records.Count, cancellationToken);
         return records.Count == 0 ? null : records[0];
     }
 
@@ -254,7 +276,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.Parameters.AddWithValue("id", NpgsqlDbType.Text, id);
         AddDeleteParameters(command, actor);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-        await _changes.CatchUpAsync(DataSource, cancellationToken);
+        await _search.AfterWriteAsync([tenant], deleted ? 1 : 0, cancellationToken);
         return deleted;
     }
 
@@ -267,7 +289,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         command.CommandText = DeleteSql(PostgresConditions.TenantAndScope(command.Parameters, tenant, scope));
         AddDeleteParameters(command, actor);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
-        await _changes.CatchUpAsync(DataSource, cancellationToken);
+        await _search.AfterWriteAsync([tenant], deleted, cancellationToken);
         return deleted;
     }
 
@@ -282,8 +304,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM memory_history WHERE tenant = @tenant") { Parameters = { new("tenant", tenant) } });
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await _indexes.ForgetTenantAsync(tenant, cancellationToken);
-        await _changes.CatchUpAsync(DataSource, cancellationToken);
+        await _search.AfterResetAsync(tenant, cancellationToken);
         _logger.LogInformation("Reset tenant {Tenant}", tenant);
     }
 
@@ -348,46 +369,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         StoreArguments.Filter(filter);
         StoreArguments.Limit(limit, StoreArguments.MaxSearchLimit);
         await InitializeAsync(cancellationToken);
-
-        await _changes.CatchUpAsync(DataSource, cancellationToken);
-
-        // The index scan picks candidates (twice the limit covers its quantisation error, as in the embedded store);
-        // the exact cosine on the stored floats decides. A metadata filter may reject candidates: ask for more, widen.
-        var candidates = filter.IsEmpty ? (limit * 2) + 16 : (limit * 8) + 64;
-        while (true)
-        {
-            var hits = _indexes.Vectors.Search(tenant, scope, query.Span, candidates);
-            if (hits.Count == 0)
-            {
-                return [];
-            }
-
-            await using var command = DataSource.CreateCommand();
-            var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
-            command.CommandText = $"""
-                SELECT {PostgresRecords.Columns}, embedding <=> @query AS distance FROM memories
-                WHERE seq = ANY(@rows) AND {where} AND invalid_at IS NULL
-                ORDER BY distance, seq DESC LIMIT @limit
-                """;
-            command.Parameters.Add(new NpgsqlParameter { ParameterName = "query", Value = new Vector(query) });
-            command.Parameters.AddWithValue("rows", NpgsqlDbType.Array | NpgsqlDbType.Bigint, hits.Select(hit => hit.Row).ToArray());
-            command.Parameters.AddWithValue("limit", NpgsqlDbType.Integer, limit);
-            var results = new List<ScoredMemory>(limit);
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    results.Add(new ScoredMemory(PostgresRecords.Read(reader), 1.0 - reader.GetDouble(PostgresRecords.ColumnCount)));
-                }
-            }
-
-            if (results.Count >= limit || hits.Count < candidates)
-            {
-                return results;
-            }
-
-            candidates *= 4;
-        }
+        return await _search.SearchByVectorAsync(tenant, scope, query, filter, limit, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ScoredMemory>> SearchByTextAsync(
@@ -403,45 +385,8 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
             return [];
         }
 
-        var terms = IndexedText.QueryTerms(words);
         await InitializeAsync(cancellationToken);
-        await _changes.CatchUpAsync(DataSource, cancellationToken);
-
-        // A metadata filter may reject the best-ranked rows: then rank more, and widen until enough pass.
-        var candidates = filter.IsEmpty ? limit : (limit * 8) + 64;
-        while (true)
-        {
-            var hits = _indexes.Texts.Search(tenant, scope, terms, candidates);
-            if (hits.Count == 0)
-            {
-                return [];
-            }
-
-            // The database is the truth: a row must still be valid, in the scope and pass the filter.
-            await using var command = DataSource.CreateCommand();
-            var where = PostgresConditions.TenantAndScope(command.Parameters, tenant, scope) + PostgresConditions.Metadata(command.Parameters, filter);
-            command.CommandText = $"SELECT {PostgresRecords.Columns}, seq FROM memories WHERE seq = ANY(@rows) AND {where} AND invalid_at IS NULL";
-            command.Parameters.AddWithValue("rows", NpgsqlDbType.Array | NpgsqlDbType.Bigint, hits.Select(hit => hit.Row).ToArray());
-            var records = new Dictionary<long, MemoryRecord>(hits.Count);
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    records[reader.GetInt64(PostgresRecords.ColumnCount)] = PostgresRecords.Read(reader);
-                }
-            }
-
-            if (records.Count >= limit || hits.Count < candidates)
-            {
-                return hits
-                    .Where(hit => records.ContainsKey(hit.Row))
-                    .Take(limit)
-                    .Select(hit => new ScoredMemory(records[hit.Row], hit.Score))
-                    .ToList();
-            }
-
-            candidates *= 4;
-        }
+        return await _search.SearchByTextAsync(tenant, scope, words, filter, limit, cancellationToken);
     }
 
     public async Task ApplyAsync(string tenant, IReadOnlyList<MemoryOperation> operations, string actor, CancellationToken cancellationToken)
@@ -465,7 +410,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
-        await _changes.CatchUpAsync(DataSource, cancellationToken);
+        await _search.AfterWriteAsync([tenant], operations.Count, cancellationToken);
     }
 
     public async Task<IReadOnlyList<MemoryRecord>> ListValidAtAsync(
@@ -499,8 +444,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The search first: it may still be analyzing through the pool.
+        await _search.DisposeAsync();
         await DataSource.DisposeAsync();
-        _indexes.Dispose();
         _initializeLock.Dispose();
     }
 
