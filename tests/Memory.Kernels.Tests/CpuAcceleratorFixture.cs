@@ -28,7 +28,7 @@ public sealed class CpuAcceleratorFixture : IDisposable
         }
 
         Kernels = new DecoderKernels(Accelerator, threadPerItem: true);
-        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false, attentionSplitKeys: SplitKeys, gemvSliceLength: GemvSlice);
+        GroupedKernels = new DecoderKernels(Accelerator, threadPerItem: false, attentionSplitKeys: SplitKeys, gemvSliceLength: GemvSlice, tensorCores: true);
     }
 
     /// <summary>Whether the tests run on the first CUDA device (MEMORY_TEST_ACCELERATOR=cuda) instead of the CPU accelerator.</summary>
