@@ -65,7 +65,7 @@ public sealed class DecoderKernels : IDisposable
     /// </param>
     /// <param name="tensorCores">
     /// Run products of 16-bit weights over at least <paramref name="tensorCoreMinTokens"/> tokens on the tensor cores
-    /// (<see cref="MmaMatMulKernel"/>) instead of the FP32 tiled GEMM; off by default until it has run on a GPU here. Only CUDA accelerators of compute
+    /// (<see cref="MmaMatMulKernel"/>) instead of the FP32 tiled GEMM; on by default (2.1-12× the tiled GEMM on an H200, docs/benchmarks.md). Only CUDA accelerators of compute
     /// capability 8.0 or newer have them: elsewhere (the CPU accelerator included) the switch changes nothing.
     /// </param>
     /// <param name="tensorCoreMinTokens">Fewest tokens a product runs on the tensor cores with; by default <see cref="DefaultTensorCoreMinTokens"/>.</param>
@@ -92,7 +92,7 @@ public sealed class DecoderKernels : IDisposable
         TensorCoreMinTokens = tensorCoreMinTokens ?? DefaultTensorCoreMinTokens;
         ArgumentOutOfRangeException.ThrowIfLessThan(TensorCoreMinTokens, 1, nameof(tensorCoreMinTokens));
         // Inline PTX (mma.sync bf16/f16, ldmatrix, cvt to bf16x2): CUDA devices of sm_80 or newer only, never the CPU.
-        TensorCores = (tensorCores ?? false) && !ThreadPerItem && SupportsTensorCores(accelerator);
+        TensorCores = (tensorCores ?? true) && !ThreadPerItem && SupportsTensorCores(accelerator);
 
         _noWeights = accelerator.Allocate1D<ushort>(1);
         _noRows = accelerator.Allocate1D<int>(1);

@@ -61,5 +61,5 @@ public sealed class DecoderOptionsTests
     }
 
     [Fact]
-    public void Tensor_cores_are_opt_in_until_measured_on_a_gpu() => Assert.False(new DecoderOptions().TensorCores);
+    public void Tensor_cores_are_on_by_default() => Assert.True(new DecoderOptions().TensorCores);
 }

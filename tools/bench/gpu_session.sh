@@ -5,7 +5,8 @@
 # decode: $OUT/transformers.json (peer) and decode.json; kv: kv.json (codec, disk tier, TTFT at 2K on the demo model) and
 # kv-ttft-16k.json (TTFT at 16K on the 0.5B model, random tokens); gemm: gemm.json (the 0.5B model's four layer products
 # at a 512-token chunk on the tensor cores against the FP32 tiled GEMM, and their agreement; fails when they disagree);
-# prefill-ab: prefill-tc.json and prefill-fp32.json (bench decode at 512 and 8K, batch 1 only, tensor cores on / off).
+# prefill-ab: prefill-tc.json and prefill-fp32.json (bench decode at 512 and 8K, batch 1 only, tensor cores on / off);
+# few-token-ab: few-token-{0,4,8}.json (bench decode at batches 1, 8, 32 with the few-token product off, tile 4, tile 8).
 # session.log holds nvidia-smi, versions and timings.
 set -uo pipefail
 exec > >(tee -a "$OUT/session.log") 2>&1
@@ -34,6 +35,12 @@ for part in "$@"; do
         time timeout 150 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" --contexts 512,8192 --batches 1 --steps 16 \
           --tensor-cores "$tc" --accelerator cuda --json | tee "$OUT/prefill-$name.log" | tail -1 > "$OUT/prefill-$name.json"
       done ;;
-    *) echo "unknown part $part (decode | kv | gemm | prefill-ab)"; exit 2 ;;
+    few-token-ab)
+      # Batches of 2-32 on the few-token product (tile 4, tile 8) against one GEMV pass per token (0).
+      for tile in 0 4 8; do
+        time timeout 120 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" --contexts 512,8192 --batches 1,8,32 --steps 32 \
+          --few-token-tile "$tile" --bandwidth-mib 256 --accelerator cuda --json | tee "$OUT/few-token-$tile.log" | tail -1 > "$OUT/few-token-$tile.json"
+      done ;;
+    *) echo "unknown part $part (decode | kv | gemm | prefill-ab | few-token-ab)"; exit 2 ;;
   esac
 done

@@ -45,7 +45,7 @@ public sealed class DecoderOptions
     /// Products of 16-bit weights over many tokens (prefill chunks) on the tensor cores, x rounded to the weight's type
     /// as transformers does (CUDA sm_80 or newer; elsewhere ignored). False: the FP32 tiled GEMM, for A/B comparisons.
     /// </summary>
-    public bool TensorCores { get; set; }
+    public bool TensorCores { get; set; } = true;
 
     /// <summary>Tuning: fewest tokens a product runs on the tensor cores with (null: the kernels' default, 128).</summary>
     [Range(1, 65536)]
