@@ -69,7 +69,11 @@ public sealed class DecoderKernels : IDisposable
     /// capability 8.0 or newer have them: elsewhere (the CPU accelerator included) the switch changes nothing.
     /// </param>
     /// <param name="tensorCoreMinTokens">Fewest tokens a product runs on the tensor cores with; by default <see cref="DefaultTensorCoreMinTokens"/>.</param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null, int? fewTokenTile = null, bool? tensorCores = null, int? tensorCoreMinTokens = null)
+    /// <param name="tensorCoreAttention">
+    /// With <paramref name="tensorCores"/>, prefill chunks of at least 64 tokens and head dimension 64 take
+    /// <see cref="MmaPrefillAttentionKernel"/> (on by default); false keeps <see cref="PrefillAttention64Kernel"/>, an A/B switch.
+    /// </param>
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null, int? fewTokenTile = null, bool? tensorCores = null, int? tensorCoreMinTokens = null, bool? tensorCoreAttention = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
@@ -93,6 +97,7 @@ public sealed class DecoderKernels : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(TensorCoreMinTokens, 1, nameof(tensorCoreMinTokens));
         // Inline PTX (mma.sync bf16/f16, ldmatrix, cvt to bf16x2): CUDA devices of sm_80 or newer only, never the CPU.
         TensorCores = (tensorCores ?? true) && !ThreadPerItem && SupportsTensorCores(accelerator);
+        TensorCoreAttention = TensorCores && (tensorCoreAttention ?? true);
 
         _noWeights = accelerator.Allocate1D<ushort>(1);
         _noRows = accelerator.Allocate1D<int>(1);
@@ -136,6 +141,9 @@ public sealed class DecoderKernels : IDisposable
 
     /// <summary>Whether products of many tokens with 16-bit weights run on the tensor cores (<see cref="MmaMatMulKernel"/>).</summary>
     public bool TensorCores { get; }
+
+    /// <summary>Whether prefill chunks of head dimension 64 run their attention on the tensor cores (<see cref="MmaPrefillAttentionKernel"/>).</summary>
+    public bool TensorCoreAttention { get; }
 
     /// <summary>Default of <see cref="TensorCoreMinTokens"/>: where the tiled GEMM takes over from the warp kernel.</summary>
     public const int DefaultTensorCoreMinTokens = TiledMinTokens;
@@ -385,6 +393,12 @@ public sealed class DecoderKernels : IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(window);
+        if (_mma is not null && TensorCoreAttention && headDim == MmaPrefillAttentionKernel.HeadDim && tokens >= MmaPrefillAttentionKernel.QueryTile)
+        {
+            LaunchMmaAttention(q, kCache, vCache, positions, tableOffsets, blockTable, output, tokens, heads, kvHeads, blockSize, maxContext, window);
+            return;
+        }
+
         // Head dimension 64 on a 32-lane warp: the register-tiled variant (same grid, splits and outputs).
         bool registers = headDim == PrefillAttention64Kernel.HeadDim && _accelerator.WarpSize == 32
             && _accelerator.MaxNumThreadsPerGroup >= PrefillAttention64Kernel.GroupSize;
@@ -414,6 +428,34 @@ public sealed class DecoderKernels : IDisposable
         EnsureSplitScratch(rows * (headDim + 2));
         kernel(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
         _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
+    }
+
+    /// <summary>
+    /// <see cref="MmaPrefillAttentionKernel"/>: 64-query tiles, split over key ranges of whole 64-key tiles when the
+    /// (tile, head) groups would leave fewer than about eight groups per SM (each split at least eight key tiles).
+    /// </summary>
+    private void LaunchMmaAttention(ArrayView<float> q, ArrayView<Half> kCache, ArrayView<Half> vCache, ArrayView<int> positions, ArrayView<int> tableOffsets, ArrayView<int> blockTable, ArrayView<float> output, int tokens, int heads, int kvHeads, int blockSize, int maxContext, int window)
+    {
+        const int headDim = MmaPrefillAttentionKernel.HeadDim;
+        const int keyTile = MmaPrefillAttentionKernel.KeyTile;
+        int tiles = (tokens + MmaPrefillAttentionKernel.QueryTile - 1) / MmaPrefillAttentionKernel.QueryTile;
+        int keys = window > 0 && maxContext > window ? window + tokens : maxContext;
+        int wanted = (8 * _accelerator.NumMultiprocessors) / Math.Max(1, tiles * heads);
+        int splits = Math.Clamp(Math.Min(wanted, keys / (8 * keyTile)), 1, 64);
+        int splitKeys = splits == 1 ? int.MaxValue : (((keys + splits - 1) / splits) + keyTile - 1) / keyTile * keyTile;
+        var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim), splitKeys, splits, window);
+        var config = new KernelConfig((int)((long)tiles * heads * splits), MmaPrefillAttentionKernel.GroupSize);
+        long rows = (long)tokens * heads * splits;
+        if (splits > 1)
+        {
+            EnsureSplitScratch(rows * (headDim + 2));
+        }
+
+        _mma!.PrefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
+        if (splits > 1)
+        {
+            _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
+        }
     }
 
     private void EnsureSplitScratch(long floats)

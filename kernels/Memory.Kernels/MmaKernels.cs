@@ -3,12 +3,14 @@ using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using Half = ILGPU.Half;
 
 namespace Memory.Kernels;
 
 /// <summary>
-/// <see cref="MmaMatMulKernel"/>'s two instantiations (bf16, fp16) compiled for one CUDA accelerator by a private
-/// compile-only ILGPU context at <see cref="OptimizationLevel.O2"/>, then loaded into the accelerator's own context.
+/// The tensor-core kernels — <see cref="MmaMatMulKernel"/>'s two instantiations (bf16, fp16) and
+/// <see cref="MmaPrefillAttentionKernel"/> — compiled for one CUDA accelerator by a private compile-only ILGPU context at
+/// <see cref="OptimizationLevel.O2"/>, then loaded into the accelerator's own context.
 /// </summary>
 /// <remarks>
 /// Why not the accelerator's context: the inline PTX takes its operands by reference, so ILGPU stages every mma
@@ -22,15 +24,20 @@ internal sealed class MmaKernels : IDisposable
     private readonly Context _compiler;
     private readonly Kernel _bf16;
     private readonly Kernel _f16;
+    private readonly Kernel _attention;
 
     public MmaKernels(CudaAccelerator accelerator)
     {
         _compiler = Context.Create(builder => builder.Math(MathMode.Default).Optimize(OptimizationLevel.O2));
         using var backend = new PTXBackend(_compiler, accelerator.Architecture, accelerator.InstructionSet, null!);
-        _bf16 = Compile<MmaBFloat16>(accelerator, backend);
-        _f16 = Compile<MmaFloat16>(accelerator, backend);
+        _bf16 = Compile(accelerator, backend, (Action<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>)MmaMatMulKernel.Run<MmaBFloat16>);
+        _f16 = Compile(accelerator, backend, (Action<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape>)MmaMatMulKernel.Run<MmaFloat16>);
+        _attention = Compile(accelerator, backend, (Action<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>)MmaPrefillAttentionKernel.Run);
         BFloat16 = Launcher(accelerator, _bf16);
         Float16 = Launcher(accelerator, _f16);
+        var attention = _attention.CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>>();
+        PrefillAttention = (config, q, k, v, positions, tableOffsets, blockTable, output, scratch, tokens, shape) =>
+            attention(accelerator.DefaultStream, config, q, k, v, positions, tableOffsets, blockTable, output, scratch, tokens, shape);
     }
 
     /// <summary>The bf16 kernel on the accelerator's default stream (the same arguments as <see cref="TiledMatMulKernel.Run"/>).</summary>
@@ -39,17 +46,19 @@ internal sealed class MmaKernels : IDisposable
     /// <summary>The fp16 kernel on the accelerator's default stream.</summary>
     public Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape> Float16 { get; }
 
+    /// <summary>The prefill attention for head dimension 64 (the same arguments as <see cref="PrefillAttentionKernel.Run"/>).</summary>
+    public Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> PrefillAttention { get; }
+
     public void Dispose()
     {
+        _attention.Dispose();
         _bf16.Dispose();
         _f16.Dispose();
         _compiler.Dispose();
     }
 
-    private static Kernel Compile<TElement>(CudaAccelerator accelerator, PTXBackend backend)
-        where TElement : struct, IMmaElement
+    private static Kernel Compile(CudaAccelerator accelerator, PTXBackend backend, Delegate run)
     {
-        Action<ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, MatMulShape> run = MmaMatMulKernel.Run<TElement>;
         var compiled = backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(run.Method), KernelSpecialization.Empty);
         return accelerator.LoadKernel(compiled);
     }

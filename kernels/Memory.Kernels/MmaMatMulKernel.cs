@@ -65,9 +65,6 @@ public static class MmaMatMulKernel
     /// <summary>Words of one stage buffer (the x̂ tile then the W tile).</summary>
     private const int BufferWords = 2 * TileWords;
 
-    private const string MmaBf16 = "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};";
-    private const string MmaF16 = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};";
-
     /// <summary>
     /// The kernel (explicitly grouped; grid = ⌈tokens / 64⌉ · ⌈n / 64⌉, group = <see cref="GroupSize"/>), for 16-bit
     /// weights of the type <typeparamref name="TElement"/> names, K a multiple of <see cref="KMultiple"/>, x and W on
@@ -109,7 +106,7 @@ public static class MmaMatMulKernel
         // ldmatrix row addresses (bytes in the shared window). A: lanes 0–15 give rows 0–15 at k 0, lanes 16–31 the same
         // rows at k 8: matrices (rows 0–7 | 8–15) × (k 0–7 | 8–15) in a0a1, a2a3, a4a5, a6a7 order. B (two 8-row tiles of
         // W): lane l gives row 8·(l / 16) + l % 8 at k 8·((l / 8) % 2): b0b1, b2b3 of the first tile, then the second's.
-        uint shared = SharedBase();
+        uint shared = MmaPtx.SharedBase();
         uint aLane = shared + ((((uint)warpTokens + (lane & 15)) * RowWords) + ((lane >> 4) * 4)) * 4;
         uint bLane = shared + ((uint)TileWords + (((uint)warpRows + ((lane >> 4) * 8) + (lane & 7)) * RowWords) + (((lane >> 3) & 1) * 4)) * 4;
 
@@ -142,18 +139,6 @@ public static class MmaMatMulKernel
         StoreRows(y, bias, shape, token, row + 24, acc.Q03, acc.Q13);
     }
 
-    /// <summary>
-    /// The shared window address of the kernel's one shared allocation. ILGPU names its first shared allocation
-    /// <c>__shared_alloca0</c> (1.5.3); a different name would fail at PTX assembly, not silently.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint SharedBase()
-    {
-        Output<uint> address = default;
-        CudaAsm.EmitRef("mov.u32 %0, __shared_alloca0;", ref address);
-        return address.Value;
-    }
-
     /// <summary>The inverse RMS of token <paramref name="t"/> when normed (0 past the last token), else 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float RowInverse(ArrayView<float> inverseRms, bool normed, int t, int tokens) =>
@@ -169,73 +154,18 @@ public static class MmaMatMulKernel
         where TElement : struct, IMmaElement
     {
         const uint Down16 = 16 * RowWords * 4;
-        var a0 = LoadMatrices(a);
-        var a1 = LoadMatrices(a + Down16);
-        var b01 = LoadMatrices(b);
-        var b23 = LoadMatrices(b + Down16);
-        Mma<TElement>(ref acc.Q00, a0, b01.A, b01.B);
-        Mma<TElement>(ref acc.Q01, a0, b01.C, b01.D);
-        Mma<TElement>(ref acc.Q02, a0, b23.A, b23.B);
-        Mma<TElement>(ref acc.Q03, a0, b23.C, b23.D);
-        Mma<TElement>(ref acc.Q10, a1, b01.A, b01.B);
-        Mma<TElement>(ref acc.Q11, a1, b01.C, b01.D);
-        Mma<TElement>(ref acc.Q12, a1, b23.A, b23.B);
-        Mma<TElement>(ref acc.Q13, a1, b23.C, b23.D);
-    }
-
-    /// <summary>Four 8 × 8 matrices of 16-bit values (ldmatrix.x4): lane l receives row l / 4, columns 2·(l % 4) and + 1 of each.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Bits128 LoadMatrices(uint address)
-    {
-        Output<uint> r0 = default;
-        Output<uint> r1 = default;
-        Output<uint> r2 = default;
-        Output<uint> r3 = default;
-        Input<uint> at = address;
-        CudaAsm.EmitRef("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];", ref r0, ref r1, ref r2, ref r3, ref at);
-        return new Bits128(r0.Value, r1.Value, r2.Value, r3.Value);
-    }
-
-    /// <summary>c += A · B for one 16 × 8 × 16 tile (fp32 accumulators in place).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Mma<TElement>(ref MmaQuad c, Bits128 a, uint b0, uint b1)
-        where TElement : struct, IMmaElement
-    {
-        Input<uint> ia0 = a.A;
-        Input<uint> ia1 = a.B;
-        Input<uint> ia2 = a.C;
-        Input<uint> ia3 = a.D;
-        Input<uint> ib0 = b0;
-        Input<uint> ib1 = b1;
-        if (default(TElement).IsBFloat16)
-        {
-            CudaAsm.EmitRef(MmaBf16, ref c.X, ref c.Y, ref c.Z, ref c.W, ref ia0, ref ia1, ref ia2, ref ia3, ref ib0, ref ib1);
-        }
-        else
-        {
-            CudaAsm.EmitRef(MmaF16, ref c.X, ref c.Y, ref c.Z, ref c.W, ref ia0, ref ia1, ref ia2, ref ia3, ref ib0, ref ib1);
-        }
-    }
-
-    /// <summary>Two floats rounded (to nearest even) to the 16-bit type and packed, <paramref name="lo"/> in the low half.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Pack<TElement>(float lo, float hi)
-        where TElement : struct, IMmaElement
-    {
-        // cvt's first source goes to the upper half of the destination.
-        Output<uint> d = default;
-        Input<float> upper = hi;
-        Input<float> lower = lo;
-        if (default(TElement).IsBFloat16)
-        {
-            CudaAsm.EmitRef("cvt.rn.bf16x2.f32 %0, %1, %2;", ref d, ref upper, ref lower);
-        }
-        else
-        {
-            CudaAsm.EmitRef("cvt.rn.f16x2.f32 %0, %1, %2;", ref d, ref upper, ref lower);
-        }
-
-        return d.Value;
+        var a0 = MmaPtx.LoadMatrices(a);
+        var a1 = MmaPtx.LoadMatrices(a + Down16);
+        var b01 = MmaPtx.LoadMatrices(b);
+        var b23 = MmaPtx.LoadMatrices(b + Down16);
+        MmaPtx.Mma<TElement>(ref acc.Q00, a0, b01.A, b01.B);
+        MmaPtx.Mma<TElement>(ref acc.Q01, a0, b01.C, b01.D);
+        MmaPtx.Mma<TElement>(ref acc.Q02, a0, b23.A, b23.B);
+        MmaPtx.Mma<TElement>(ref acc.Q03, a0, b23.C, b23.D);
+        MmaPtx.Mma<TElement>(ref acc.Q10, a1, b01.A, b01.B);
+        MmaPtx.Mma<TElement>(ref acc.Q11, a1, b01.C, b01.D);
+        MmaPtx.Mma<TElement>(ref acc.Q12, a1, b23.A, b23.B);
+        MmaPtx.Mma<TElement>(ref acc.Q13, a1, b23.C, b23.D);
     }
 
     /// <summary>
@@ -254,17 +184,17 @@ public static class MmaMatMulKernel
             float g1 = WeightLoads.Widen((ushort)(stage.Gain >> 16), normType);
             float g2 = WeightLoads.Widen((ushort)(stage.Gain >> 32), normType);
             float g3 = WeightLoads.Widen((ushort)(stage.Gain >> 48), normType);
-            pairs[x0] = PackQuad<TElement>(Scale(stage.X0, inverse0, g0, g1, g2, g3));
-            pairs[x0 + Down16] = PackQuad<TElement>(Scale(stage.X1, inverse1, g0, g1, g2, g3));
-            pairs[x0 + (2 * Down16)] = PackQuad<TElement>(Scale(stage.X2, inverse2, g0, g1, g2, g3));
-            pairs[x0 + (3 * Down16)] = PackQuad<TElement>(Scale(stage.X3, inverse3, g0, g1, g2, g3));
+            pairs[x0] = MmaPtx.PackQuad<TElement>(Scale(stage.X0, inverse0, g0, g1, g2, g3));
+            pairs[x0 + Down16] = MmaPtx.PackQuad<TElement>(Scale(stage.X1, inverse1, g0, g1, g2, g3));
+            pairs[x0 + (2 * Down16)] = MmaPtx.PackQuad<TElement>(Scale(stage.X2, inverse2, g0, g1, g2, g3));
+            pairs[x0 + (3 * Down16)] = MmaPtx.PackQuad<TElement>(Scale(stage.X3, inverse3, g0, g1, g2, g3));
         }
         else
         {
-            pairs[x0] = PackQuad<TElement>(stage.X0);
-            pairs[x0 + Down16] = PackQuad<TElement>(stage.X1);
-            pairs[x0 + (2 * Down16)] = PackQuad<TElement>(stage.X2);
-            pairs[x0 + (3 * Down16)] = PackQuad<TElement>(stage.X3);
+            pairs[x0] = MmaPtx.PackQuad<TElement>(stage.X0);
+            pairs[x0 + Down16] = MmaPtx.PackQuad<TElement>(stage.X1);
+            pairs[x0 + (2 * Down16)] = MmaPtx.PackQuad<TElement>(stage.X2);
+            pairs[x0 + (3 * Down16)] = MmaPtx.PackQuad<TElement>(stage.X3);
         }
 
         int w0 = (buffer >> 2) + wStore;
@@ -275,11 +205,6 @@ public static class MmaMatMulKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Float4 Scale(Float4 v, float inverse, float g0, float g1, float g2, float g3) =>
         new(v.X * inverse * g0, v.Y * inverse * g1, v.Z * inverse * g2, v.W * inverse * g3);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong PackQuad<TElement>(Float4 v)
-        where TElement : struct, IMmaElement =>
-        Pack<TElement>(v.X, v.Y) | ((ulong)Pack<TElement>(v.Z, v.W) << 32);
 
     /// <summary>
     /// Rows <paramref name="row"/> and + 1 of the lane's two 16-token tiles (accumulators c0, c1 at token groupID, c2, c3 at
@@ -337,15 +262,6 @@ public readonly struct MmaFloat16 : IMmaElement
 {
     /// <inheritdoc />
     public bool IsBFloat16 => false;
-}
-
-/// <summary>Four fp32 accumulators of one m16n8 tile, as the in/out operands of the inline mma.</summary>
-internal struct MmaQuad
-{
-    public Ref<float> X;
-    public Ref<float> Y;
-    public Ref<float> Z;
-    public Ref<float> W;
 }
 
 /// <summary>A lane's accumulators of its warp's 32 × 32 block: tile (i, j) covers tokens 16·i.., rows 8·j.. (no register arrays in ILGPU).</summary>

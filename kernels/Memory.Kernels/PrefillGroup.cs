@@ -4,7 +4,7 @@ namespace Memory.Kernels;
 
 /// <summary>
 /// What one group of a prefill attention kernel works on (grid = query tiles · heads · splits, split fastest): its
-/// head, its tile of <see cref="PrefillAttentionKernel.QueryTile"/> queries and the key range it walks — all keys the
+/// head, its tile of queries (<see cref="PrefillAttentionKernel.QueryTile"/>, or the tensor-core kernel's 64) and the key range it walks — all keys the
 /// tile's queries may see (from the first query's window start to the last query's position), or with splits one
 /// <see cref="AttentionShape.SplitKeys"/> slice of that range.
 /// </summary>
@@ -43,15 +43,19 @@ public readonly struct PrefillGroup
     public int LastKey { get; }
 
     /// <summary>The calling group's work.</summary>
-    public static PrefillGroup OfThisGroup(ArrayView<int> positions, ArrayView<int> tableOffsets, int tokens, AttentionShape shape)
+    public static PrefillGroup OfThisGroup(ArrayView<int> positions, ArrayView<int> tableOffsets, int tokens, AttentionShape shape) =>
+        OfThisGroup(positions, tableOffsets, tokens, shape, PrefillAttentionKernel.QueryTile);
+
+    /// <summary>The calling group's work when a group's tile holds <paramref name="queryTile"/> queries.</summary>
+    public static PrefillGroup OfThisGroup(ArrayView<int> positions, ArrayView<int> tableOffsets, int tokens, AttentionShape shape, int queryTile)
     {
         int heads = shape.Heads;
         int splits = shape.Splits;
         int split = Grid.IdxX % splits;
         int tile = Grid.IdxX / splits / heads;
         int head = Grid.IdxX / splits % heads;
-        int t0 = tile * PrefillAttentionKernel.QueryTile;
-        int queries = Math.Min(PrefillAttentionKernel.QueryTile, tokens - t0);
+        int t0 = tile * queryTile;
+        int queries = Math.Min(queryTile, tokens - t0);
         int firstKey = shape.Window > 0 ? Math.Max(0, positions[t0] - shape.Window + 1) : 0;
         int lastKey = positions[t0 + queries - 1];
         if (splits > 1)

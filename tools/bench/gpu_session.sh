@@ -5,7 +5,8 @@
 # decode: $OUT/transformers.json (peer) and decode.json; kv: kv.json (codec, disk tier, TTFT at 2K on the demo model) and
 # kv-ttft-16k.json (TTFT at 16K on the 0.5B model, random tokens); gemm: gemm.json (the 0.5B model's four layer products
 # at a 512-token chunk on the tensor cores against the FP32 tiled GEMM, and their agreement; fails when they disagree);
-# prefill-ab: prefill-tc.json and prefill-fp32.json (bench decode at 512 and 8K, batch 1 only, tensor cores on / off);
+# prefill-ab: prefill-{tc,fp32,simt-attention,chunk-1024,chunk-2048}.json (bench decode at 512 and 8K, batch 1 only: the
+# defaults, tensor cores off, the SIMT prefill attention, 1024- and 2048-token chunks);
 # few-token-ab: few-token-{0,4,8}.json (bench decode at batches 1, 8, 32 with the few-token product off, tile 4, tile 8).
 # session.log holds nvidia-smi, versions and timings.
 set -uo pipefail
@@ -30,10 +31,11 @@ for part in "$@"; do
     gemm)
       time timeout 120 dotnet .gpu/app/Memory.Cli/memory.dll bench gemm --accelerator cuda --json | tee "$OUT/gemm.log" | tail -1 > "$OUT/gemm.json" ;;
     prefill-ab)
-      for tc in true false; do
-        name=tc; [ "$tc" = false ] && name=fp32
+      # name:arguments. tc: the defaults (GEMM and attention on the tensor cores, 512-token chunks).
+      for variant in "tc:" "fp32:--tensor-cores false" "simt-attention:--tensor-core-attention false" "chunk-1024:--prefill-chunk 1024" "chunk-2048:--prefill-chunk 2048"; do
+        name=${variant%%:*}
         time timeout 150 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" --contexts 512,8192 --batches 1 --steps 16 \
-          --tensor-cores "$tc" --accelerator cuda --json | tee "$OUT/prefill-$name.log" | tail -1 > "$OUT/prefill-$name.json"
+          ${variant#*:} --accelerator cuda --json | tail -1 > "$OUT/prefill-$name.json"
       done ;;
     few-token-ab)
       # Batches of 2-32 on the few-token product (tile 4, tile 8) against one GEMV pass per token (0).

@@ -20,9 +20,13 @@ public sealed class DecoderOptions
     [Range(1, int.MaxValue)]
     public int KvCacheTokens { get; set; } = 32768;
 
-    /// <summary>Tokens per forward pass: the prefill chunk and the largest decode batch.</summary>
+    /// <summary>
+    /// Tokens per forward pass: the prefill chunk and the largest decode batch. 2048: with the products and the
+    /// attention on the tensor cores an 8K prefill ran 1.6× faster in 2048-token chunks than in 512 (H200,
+    /// docs/benchmarks.md); a chunk holds up the decode steps of other sequences for its duration (~27 ms there).
+    /// </summary>
     [Range(1, 65536)]
-    public int MaxBatchTokens { get; set; } = 512;
+    public int MaxBatchTokens { get; set; } = 2048;
 
     /// <summary>Sequences that may be open at once.</summary>
     [Range(1, 4096)]
@@ -46,6 +50,12 @@ public sealed class DecoderOptions
     /// as transformers does (CUDA sm_80 or newer; elsewhere ignored). False: the FP32 tiled GEMM, for A/B comparisons.
     /// </summary>
     public bool TensorCores { get; set; } = true;
+
+    /// <summary>
+    /// With <see cref="TensorCores"/>, the prefill attention of head dimension 64 on the tensor cores too (chunks of at
+    /// least 64 tokens). False: the SIMT prefill attention, for A/B comparisons.
+    /// </summary>
+    public bool TensorCoreAttention { get; set; } = true;
 
     /// <summary>Tuning: fewest tokens a product runs on the tensor cores with (null: the kernels' default, 128).</summary>
     [Range(1, 65536)]

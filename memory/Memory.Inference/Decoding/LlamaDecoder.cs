@@ -33,7 +33,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         Config = config;
         _weights = weights;
         _maxSequences = options.MaxSequences;
-        _kernels = new DecoderKernels(accelerator, attentionSplitKeys: options.AttentionSplitKeys, gemvSliceLength: options.GemvSliceLength, fewTokenTile: options.FewTokenTile, tensorCores: options.TensorCores, tensorCoreMinTokens: options.TensorCoreMinTokens);
+        _kernels = new DecoderKernels(accelerator, attentionSplitKeys: options.AttentionSplitKeys, gemvSliceLength: options.GemvSliceLength, fewTokenTile: options.FewTokenTile, tensorCores: options.TensorCores, tensorCoreMinTokens: options.TensorCoreMinTokens, tensorCoreAttention: options.TensorCoreAttention);
         if (config.HeadDim > _kernels.MaxHeadDim || config.HeadDim % 2 != 0)
         {
             throw new ModelLoadException($"head_dim {config.HeadDim} is not supported on this accelerator (even, at most {_kernels.MaxHeadDim})");
@@ -54,6 +54,9 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
 
     /// <summary>Whether prefill products run on the tensor cores (<see cref="DecoderOptions.TensorCores"/> and a device that has them).</summary>
     public bool UsesTensorCores => _kernels.TensorCores;
+
+    /// <summary>Whether prefill chunks of head dimension 64 run their attention on the tensor cores.</summary>
+    public bool UsesTensorCoreAttention => _kernels.TensorCoreAttention;
 
     public long KvCacheBytes => _cache.Bytes;
 

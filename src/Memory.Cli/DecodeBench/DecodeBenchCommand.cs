@@ -30,11 +30,13 @@ internal static class DecodeBenchCommand
         var fewTokenTile = new Option<int?>("--few-token-tile") { Description = "Tuning: widest token tile of the few-token product for batches of 2-32, 4 or 8; 0 turns it off (default: the kernels', 8)." };
         var tensorCores = new Option<bool>("--tensor-cores") { Description = "Prefill products on the tensor cores (CUDA sm_80+; elsewhere ignored); false: the FP32 tiled GEMM, for A/B runs.", DefaultValueFactory = _ => true };
         var tensorCoreMinTokens = new Option<int?>("--tensor-core-min-tokens") { Description = "Tuning: fewest tokens a product runs on the tensor cores with (default: the kernels', 128)." };
+        var tensorCoreAttention = new Option<bool>("--tensor-core-attention") { Description = "With --tensor-cores, the prefill attention (head dim 64) on the tensor cores too; false: the SIMT prefill attention, for A/B runs.", DefaultValueFactory = _ => true };
+        var prefillChunk = new Option<int>("--prefill-chunk") { Description = "Tokens per prefill forward pass (Decoder:MaxBatchTokens).", DefaultValueFactory = _ => new DecoderOptions().MaxBatchTokens };
         var splitKeys = new Option<int?>("--attention-split-keys") { Description = "Tuning: keys per group of the split decode attention (default: one attention group's width)." };
         var bandwidthMiB = new Option<int>("--bandwidth-mib") { Description = "Buffer size of the copy-bandwidth measurement.", DefaultValueFactory = _ => 1024 };
         var command = new Command("decode", "Prefill and decode speed against the bandwidth roofline and transformers.")
         {
-            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, fewTokenTile, tensorCores, tensorCoreMinTokens, splitKeys, bandwidthMiB,
+            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, fewTokenTile, tensorCores, tensorCoreMinTokens, tensorCoreAttention, prefillChunk, splitKeys, bandwidthMiB,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -44,6 +46,12 @@ internal static class DecodeBenchCommand
             if (stepCount < 1)
             {
                 throw new CliFailureException("--steps must be positive");
+            }
+
+            int chunk = parse.GetValue(prefillChunk);
+            if (chunk < batchList.Max())
+            {
+                throw new CliFailureException($"--prefill-chunk {chunk} is below the largest batch, {batchList.Max()}: a decode step of the batch is one forward pass");
             }
 
             var peerData = parse.GetValue(peer) is { } peerPath ? ReadPeer(peerPath) : null;
@@ -59,13 +67,14 @@ internal static class DecodeBenchCommand
                 ModelDirectory = parse.GetValue(model),
                 Accelerator = parse.GetValue(accelerator),
                 KvBlockSize = blockSize,
-                KvCacheTokens = maxTokens + 512,
-                MaxBatchTokens = 512,
+                KvCacheTokens = maxTokens + chunk,
+                MaxBatchTokens = chunk,
                 MaxSequences = batchList.Max() + 2,
                 GemvSliceLength = parse.GetValue(gemvSlice),
                 FewTokenTile = parse.GetValue(fewTokenTile),
                 TensorCores = parse.GetValue(tensorCores),
                 TensorCoreMinTokens = parse.GetValue(tensorCoreMinTokens),
+                TensorCoreAttention = parse.GetValue(tensorCoreAttention),
                 AttentionSplitKeys = parse.GetValue(splitKeys),
             });
             if (contextList.Max() + stepCount + 2 > decoder.Capacity.MaxTokensPerSequence)
@@ -83,6 +92,8 @@ internal static class DecodeBenchCommand
                 parse.GetValue(model)!,
                 decoder.WeightBytes,
                 decoder.UsesTensorCores,
+                decoder.UsesTensorCoreAttention,
+                chunk,
                 Math.Round(bandwidth / 1e9, 2),
                 results,
                 peerData);

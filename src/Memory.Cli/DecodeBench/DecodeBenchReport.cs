@@ -2,11 +2,15 @@ namespace Memory.Cli.DecodeBench;
 
 /// <summary>The JSON object <c>memory bench decode</c> prints last.</summary>
 /// <param name="TensorCores">Whether the prefill products ran on the tensor cores (<c>--tensor-cores</c> and the device).</param>
+/// <param name="TensorCoreAttention">Whether the prefill attention did too (<c>--tensor-core-attention</c>, head dim 64).</param>
+/// <param name="PrefillChunk">Tokens per prefill forward pass (<c>--prefill-chunk</c>).</param>
 internal sealed record DecodeBenchReport(
     string Device,
     string Model,
     long WeightBytes,
     bool TensorCores,
+    bool TensorCoreAttention,
+    int PrefillChunk,
     double CopyBandwidthGBps,
     IReadOnlyList<DecodeContextResult> Contexts,
     TransformersPeer? Peer);
