@@ -23,18 +23,28 @@ namespace Memory.Inference.Decoding;
 public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
     where T : unmanaged
 {
+    /// <summary>
+    /// Elements after the usable part of every host array, never registered: the driver locks whole pages, so without a
+    /// page of slack two staging arrays side by side on the pinned heap would share one and the second registration
+    /// would fail (its copies then pageable, a few times slower).
+    /// </summary>
+    private static readonly int PadElements = (PageBytes + Unsafe.SizeOf<T>() - 1) / Unsafe.SizeOf<T>();
+
     private MemoryBuffer1D<T, Stride1D.Dense>? _device;
     private T[] _host = [];
+    private long _capacity;
     private PageLockScope<T>? _lock;
 
     /// <summary>The host side, at least <paramref name="length"/> long (page-locked from 64 KB, where CUDA accepts it).</summary>
     public T[] Host(long length)
     {
-        if (_host.LongLength < length)
+        if (_capacity < length)
         {
             _lock?.Dispose();
-            _host = GC.AllocateUninitializedArray<T>(checked((int)Grow(_host.LongLength, length)), pinned: true);
-            _lock = PageLock(_host);
+            _lock = null;
+            _capacity = Grow(_capacity, length);
+            _host = GC.AllocateUninitializedArray<T>(checked((int)(_capacity + PadElements)), pinned: true);
+            _lock = PageLock(_host, _capacity);
         }
 
         return _host;
@@ -84,6 +94,7 @@ public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
         _device = null;
         _lock = null;
         _host = [];
+        _capacity = 0;
         GC.SuppressFinalize(this);
     }
 
@@ -99,22 +110,26 @@ public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
     /// <summary>Arrays below this stay pageable: their copies gain nothing measurable from page-locking.</summary>
     private const long PageLockMinimumBytes = 64 * 1024;
 
-    private PageLockScope<T>? PageLock(T[] host)
+    private const int PageBytes = 4096;
+
+    private PageLockScope<T>? PageLock(T[] host, long length)
     {
-        if ((long)host.Length * Unsafe.SizeOf<T>() < PageLockMinimumBytes)
+        if (length * Unsafe.SizeOf<T>() < PageLockMinimumBytes)
         {
             return null;
         }
 
         try
         {
-            return accelerator.CreatePageLockFromPinned(host);
+            // The array is pinned (pinned object heap) for its lifetime, so its address is stable.
+            return accelerator.CreatePageLockFromPinned<T>(Marshal.UnsafeAddrOfPinnedArrayElement(host, 0), length);
         }
         catch (CudaException e) when (AlreadyRegistered(e))
         {
-            // Registration pins whole pages, and arrays on the pinned object heap sit next to each other: when this one
-            // shares its first or last page with another registered staging array (the codec has a dozen), CUDA refuses
-            // it. Its copies then stay pageable: correct, only slower (seen on an H200 as a failed KV decode).
+            // Registration pins whole pages: an array sharing a page with another registered range (before the page of
+            // slack, two staging arrays side by side on the pinned heap; seen on an H200 as a failed KV decode) is
+            // refused. Its copies then stay pageable: correct, only slower, and counted.
+            PageableStaging.Record();
             return null;
         }
     }

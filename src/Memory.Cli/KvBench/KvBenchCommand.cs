@@ -68,7 +68,7 @@ internal static class KvBenchCommand
                 Accelerator = parse.GetValue(accelerator),
                 KvBlockSize = block,
                 KvCacheTokens = Math.Max(windowTokens, ttft) * 3,
-                MaxBatchTokens = 512,
+                // The recompute baseline prefills in the decoder's default chunks, as a server would.
                 MaxSequences = 4,
             });
             if (ttft >= decoder.Capacity.MaxTokensPerSequence)

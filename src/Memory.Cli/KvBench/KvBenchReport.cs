@@ -16,9 +16,10 @@ internal sealed record KvBenchReport(
 /// The batch the levels' EncodeGBps and DecodeGBps were timed on (fp16 bytes of keys and values over seconds), where the
 /// quantised levels were coded (<c>device</c>: quantise, predict and rANS on the codec's accelerator; <c>host</c>: CPU
 /// threads), and how many quantised sections the device encoder handed back to the host encoder during the throughput
-/// calls (a lane longer than fp16; those sections were coded on the CPU inside the timed calls).
+/// calls (a lane longer than fp16; those sections were coded on the CPU inside the timed calls), and how many staging
+/// arrays of the process CUDA refused to page-lock by the end of the run (their copies ran pageable).
 /// </summary>
-internal sealed record KvCodecThroughputBatch(int Blocks, int DistinctBlocks, long Fp16Bytes, int TimedCalls, string Timing, string QuantizedCoding, long HostEncodedSections);
+internal sealed record KvCodecThroughputBatch(int Blocks, int DistinctBlocks, long Fp16Bytes, int TimedCalls, string Timing, string QuantizedCoding, long HostEncodedSections, long PageableStagingArrays);
 
 /// <summary>Perplexity on held-out text: exact KV for the whole window, against KV of the window's first half passed through a codec level.</summary>
 internal sealed record KvPerplexityRun(string Text, int Windows, int WindowTokens, int ContextTokens, int ScoredTokens, double ExactPerplexity);

@@ -136,7 +136,7 @@ internal sealed class KvCodecBenchmark(LlamaDecoder decoder, KvBlockCodec codec,
         }).ToList();
         var throughput = new KvCodecThroughputBatch(
             batch.Length, allBlocks.Count, (long)batchBytes, ThroughputCalls, "fastest of the timed calls; one EncodeBatch or DecodeBatch call over the whole batch (the windows' blocks, repeated)",
-            codec.QuantizesOnAccelerator ? "device" : "host", codec.HostEncodedSections - fallbacksBefore);
+            codec.QuantizesOnAccelerator ? "device" : "host", codec.HostEncodedSections - fallbacksBefore, PageableStaging.Count);
         return (new KvPerplexityRun(textName, windows, windowTokens, context, scored, Math.Round(exactPerplexity, 4)), results, throughput);
     }
 
