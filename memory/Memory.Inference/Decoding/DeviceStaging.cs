@@ -63,16 +63,12 @@ public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
     }
 
     /// <summary>Host → device of the first <paramref name="length"/> elements (queued on the default stream).</summary>
-    public ArrayView<T> Upload(long length) => Upload(length, accelerator.DefaultStream);
-
-    /// <summary>Host → device of the first <paramref name="length"/> elements, queued on <paramref name="stream"/>.</summary>
-    public ArrayView<T> Upload(long length, AcceleratorStream stream)
+    public ArrayView<T> Upload(long length)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         var view = Device(length);
         if (length > 0)
         {
-            view.CopyFromCPUUnsafeAsync(stream, ref _host[0], length);
+            view.CopyFromCPUUnsafeAsync(accelerator.DefaultStream, ref _host[0], length);
         }
 
         return view;
