@@ -1,0 +1,121 @@
+using ILGPU;
+
+namespace Memory.Kernels;
+
+/// <summary>
+/// Up to eight 16-byte loads of fp16 keys or values (eight elements each) that one thread of
+/// <see cref="DecodeAttentionKernel"/> requests together, passes <c>c</c> to <c>c + 7</c> of a head's octs: either its own
+/// key row, or its share of the value tile (chunks first, first + stride, …). Loads past the head's last oct, or of keys
+/// outside the tile, are absent and read as zero.
+/// </summary>
+internal readonly struct KvOctLoads
+{
+    /// <summary>Octs per batch: a head of 64 is one batch, one round trip to memory.</summary>
+    public const int Depth = 8;
+
+    private readonly Bits128 _e0, _e1, _e2, _e3, _e4, _e5, _e6, _e7;
+
+    private KvOctLoads(Bits128 e0, Bits128 e1, Bits128 e2, Bits128 e3, Bits128 e4, Bits128 e5, Bits128 e6, Bits128 e7)
+    {
+        _e0 = e0; _e1 = e1; _e2 = e2; _e3 = e3; _e4 = e4; _e5 = e5; _e6 = e6; _e7 = e7;
+    }
+
+    /// <summary>Octs c..c + 7 of the row starting at oct <paramref name="rowOct"/> (none when <paramref name="present"/> is false).</summary>
+    public static KvOctLoads LoadRow(ArrayView<Bits128> cache, int rowOct, int c, int octs, bool present) => new(
+        present && c < octs ? cache[rowOct + c] : default,
+        present && c + 1 < octs ? cache[rowOct + c + 1] : default,
+        present && c + 2 < octs ? cache[rowOct + c + 2] : default,
+        present && c + 3 < octs ? cache[rowOct + c + 3] : default,
+        present && c + 4 < octs ? cache[rowOct + c + 4] : default,
+        present && c + 5 < octs ? cache[rowOct + c + 5] : default,
+        present && c + 6 < octs ? cache[rowOct + c + 6] : default,
+        present && c + 7 < octs ? cache[rowOct + c + 7] : default);
+
+    /// <summary>
+    /// Chunks first + i · stride (i &lt; 8, pass c + i below <paramref name="octs"/>) of the tile's value rows, chunk n
+    /// being oct n % octs of the tile's key n / octs; <paramref name="key"/> and <paramref name="oct"/> are chunk first's,
+    /// and each further chunk is <paramref name="keyStep"/> keys and <paramref name="octStep"/> octs on (stride = keyStep
+    /// · octs + octStep), so no division is repeated per chunk.
+    /// </summary>
+    public static KvOctLoads LoadTile(ArrayView<Bits128> cache, ArrayView<int> blockTable, TileRows rows, int c, int octs, int key, int oct, int keyStep, int octStep)
+    {
+        var e0 = Chunk(cache, blockTable, rows, c, octs, key, oct);
+        Advance(ref key, ref oct, keyStep, octStep, octs);
+        var e1 = Chunk(cache, blockTable, rows, c + 1, octs, key, oct);
+        Advance(ref key, ref oct, keyStep, octStep, octs);
+        var e2 = Chunk(cache, blockTable, rows, c + 2, octs, key, oct);
+        Advance(ref key, ref oct, keyStep, octStep, octs);
+        var e3 = Chunk(cache, blockTable, rows, c + 3, octs, key, oct);
+        Advance(ref key, ref oct, keyStep, octStep, octs);
+        var e4 = Chunk(cache, blockTable, rows, c + 4, octs, key, oct);
+        Advance(ref key, ref oct, keyStep, octStep, octs);
+        var e5 = Chunk(cache, blockTable, rows, c + 5, octs, key, oct);
+        Advance(ref key, ref oct, keyStep, octStep, octs);
+        var e6 = Chunk(cache, blockTable, rows, c + 6, octs, key, oct);
+        Advance(ref key, ref oct, keyStep, octStep, octs);
+        var e7 = Chunk(cache, blockTable, rows, c + 7, octs, key, oct);
+        return new KvOctLoads(e0, e1, e2, e3, e4, e5, e6, e7);
+    }
+
+    /// <summary>Stores the batch's chunks (absent ones as zeros) at first + i · stride of the staged tile.</summary>
+    public void Store(ArrayView<Bits128> tile, int first, int stride, int c, int octs)
+    {
+        Put(tile, first, c, octs, _e0);
+        Put(tile, first + stride, c + 1, octs, _e1);
+        Put(tile, first + (2 * stride), c + 2, octs, _e2);
+        Put(tile, first + (3 * stride), c + 3, octs, _e3);
+        Put(tile, first + (4 * stride), c + 4, octs, _e4);
+        Put(tile, first + (5 * stride), c + 5, octs, _e5);
+        Put(tile, first + (6 * stride), c + 6, octs, _e6);
+        Put(tile, first + (7 * stride), c + 7, octs, _e7);
+    }
+
+    /// <summary>
+    /// q · k over the batch's octs of a key row for the query staged at <paramref name="query"/> (Float4 index of its
+    /// first dimension; two Float4s per oct).
+    /// </summary>
+    public float Dot(ArrayView<Float4> queries, int query, int c, int octs) =>
+        ((OctDot(queries, query, c, octs, _e0) + OctDot(queries, query, c + 1, octs, _e1))
+            + (OctDot(queries, query, c + 2, octs, _e2) + OctDot(queries, query, c + 3, octs, _e3)))
+        + ((OctDot(queries, query, c + 4, octs, _e4) + OctDot(queries, query, c + 5, octs, _e5))
+            + (OctDot(queries, query, c + 6, octs, _e6) + OctDot(queries, query, c + 7, octs, _e7)));
+
+    private static Bits128 Chunk(ArrayView<Bits128> cache, ArrayView<int> blockTable, TileRows rows, int pass, int octs, int key, int oct) =>
+        pass < octs && key < rows.Keys ? cache[rows.FirstOct(blockTable, key) + oct] : default;
+
+    private static void Advance(ref int key, ref int oct, int keyStep, int octStep, int octs)
+    {
+        key += keyStep;
+        oct += octStep;
+        if (oct >= octs)
+        {
+            oct -= octs;
+            key++;
+        }
+    }
+
+    private static void Put(ArrayView<Bits128> tile, int at, int pass, int octs, Bits128 bits)
+    {
+        if (pass < octs)
+        {
+            tile[at] = bits;
+        }
+    }
+
+    private static float OctDot(ArrayView<Float4> queries, int query, int oct, int octs, Bits128 bits)
+    {
+        if (oct >= octs)
+        {
+            return 0f;
+        }
+
+        var lo = queries[query + (2 * oct)];
+        var hi = queries[query + (2 * oct) + 1];
+        return ((lo.X * Low(bits.A)) + (lo.Y * High(bits.A)) + (lo.Z * Low(bits.B)) + (lo.W * High(bits.B)))
+            + ((hi.X * Low(bits.C)) + (hi.Y * High(bits.C)) + (hi.Z * Low(bits.D)) + (hi.W * High(bits.D)));
+    }
+
+    private static float Low(uint bits) => (float)Interop.IntAsFloat((ushort)bits);
+
+    private static float High(uint bits) => (float)Interop.IntAsFloat((ushort)(bits >> 16));
+}
