@@ -134,9 +134,10 @@ public static class DecodeAttentionKernel
         // consecutive threads on consecutive 16 bytes of a row; each pass moves on g / octs keys and g % octs octs.
         int keyStep = g / octs;
         int octStep = g % octs;
+        int tableOffset = tableOffsets[token];
         for (int tile = begin; tile < count; tile += g)
         {
-            var rows = new TileRows(tableOffsets[token], tile, Math.Min(g, count - tile), shape.BlockSize, kvHeads * headDim, kvHead * headDim);
+            var rows = new TileRows(tableOffset, tile, Math.Min(g, count - tile), shape.BlockSize, kvHeads * headDim, kvHead * headDim);
             bool hasKey = tid < rows.Keys;
             int keyOct = hasKey ? rows.FirstOct(blockTable, tid) : 0;
             for (int c = 0; c < octs; c += KvOctLoads.Depth)
