@@ -83,22 +83,9 @@ public static class DecodeAttentionKernel
         // Query head firstHead + h's split row is firstRow + h · splits.
         int firstRow = (((token * heads) + firstHead) * splits) + split;
         int statsBase = Grid.DimX * queryHeads * headDim;
-        // Keys [begin, count) of this split, as in the old kernel; the whole group leaves together when it is empty.
+        // The context, the block table and the queries do not depend on one another: all requested before any is used.
         int context = positions[token] + 1;
-        int firstKey = shape.Window > 0 ? Math.Max(0, context - shape.Window) : 0;
-        int begin = firstKey + (split * shape.SplitKeys);
-        int count = Math.Min(context, splits == 1 ? int.MaxValue : begin + shape.SplitKeys);
-        if (begin >= count)
-        {
-            if (tid < queryHeads)
-            {
-                splitScratch[statsBase + (2 * (firstRow + (tid * splits)))] = float.NegativeInfinity;
-                splitScratch[statsBase + (2 * (firstRow + (tid * splits))) + 1] = 0f;
-            }
-
-            return;
-        }
-
+        int tableOffset = tableOffsets[token];
         var layout = new DecodeAttentionLayout(queryHeads, headDim, g);
         var shared = SharedMemory.GetDynamic<Float4>();
         var values = shared.SubView(0, layout.QueriesAt).Cast<Bits128>();
@@ -126,6 +113,21 @@ public static class DecodeAttentionKernel
             stats[queryHeads + tid] = 0f;
         }
 
+        // Keys [begin, count) of this split, as in the old kernel; the whole group leaves together when it is empty.
+        int firstKey = shape.Window > 0 ? Math.Max(0, context - shape.Window) : 0;
+        int begin = firstKey + (split * shape.SplitKeys);
+        int count = Math.Min(context, splits == 1 ? int.MaxValue : begin + shape.SplitKeys);
+        if (begin >= count)
+        {
+            if (tid < queryHeads)
+            {
+                splitScratch[statsBase + (2 * (firstRow + (tid * splits)))] = float.NegativeInfinity;
+                splitScratch[statsBase + (2 * (firstRow + (tid * splits))) + 1] = 0f;
+            }
+
+            return;
+        }
+
         Group.Barrier();
         int octs = headDim / 8;
         var k16 = kCache.Cast<Bits128>();
@@ -134,17 +136,17 @@ public static class DecodeAttentionKernel
         // consecutive threads on consecutive 16 bytes of a row; each pass moves on g / octs keys and g % octs octs.
         int keyStep = g / octs;
         int octStep = g % octs;
-        int tableOffset = tableOffsets[token];
         for (int tile = begin; tile < count; tile += g)
         {
             var rows = new TileRows(tableOffset, tile, Math.Min(g, count - tile), shape.BlockSize, kvHeads * headDim, kvHead * headDim);
             bool hasKey = tid < rows.Keys;
-            int keyOct = hasKey ? rows.FirstOct(blockTable, tid) : 0;
+            // Threads past the tile's keys load the last key's row (cached, dropped): no branch before the loads.
+            int keyOct = rows.FirstOct(blockTable, Math.Min(tid, rows.Keys - 1));
             for (int c = 0; c < octs; c += KvOctLoads.Depth)
             {
                 int first = tid + (c * g);
-                var key = KvOctLoads.LoadRow(k16, keyOct, c, octs, hasKey);
-                var value = KvOctLoads.LoadTile(v16, blockTable, rows, c, octs, first / octs, first % octs, keyStep, octStep);
+                var key = KvOctLoads.LoadRow(k16, keyOct, c, octs);
+                var value = KvOctLoads.LoadTile(v16, blockTable, rows, octs, first / octs, first % octs, keyStep, octStep);
                 value.Store(values, first, g, c, octs);
                 if (hasKey)
                 {
@@ -263,15 +265,19 @@ public static class DecodeAttentionKernel
         float x = 0f, y = 0f, z = 0f, w = 0f;
         for (int j0 = subset; j0 < keys; j0 += 4 * subsets)
         {
+            // Keys past the tile read the last one's (in range) and weigh nothing: no branch between the loads.
+            int last = keys - 1;
             int j1 = j0 + subsets, j2 = j1 + subsets, j3 = j2 + subsets;
+            int k1 = Math.Min(j1, last), k2 = Math.Min(j2, last), k3 = Math.Min(j3, last);
             ulong e0 = values[(j0 * quads) + quad];
-            ulong e1 = j1 < keys ? values[(j1 * quads) + quad] : 0UL;
-            ulong e2 = j2 < keys ? values[(j2 * quads) + quad] : 0UL;
-            ulong e3 = j3 < keys ? values[(j3 * quads) + quad] : 0UL;
-            float p0 = scores[row + j0];
-            float p1 = j1 < keys ? scores[row + j1] : 0f;
-            float p2 = j2 < keys ? scores[row + j2] : 0f;
-            float p3 = j3 < keys ? scores[row + j3] : 0f;
+            ulong e1 = values[(k1 * quads) + quad];
+            ulong e2 = values[(k2 * quads) + quad];
+            ulong e3 = values[(k3 * quads) + quad];
+            float s0 = scores[row + j0], s1 = scores[row + k1], s2 = scores[row + k2], s3 = scores[row + k3];
+            float p0 = s0;
+            float p1 = j1 <= last ? s1 : 0f;
+            float p2 = j2 <= last ? s2 : 0f;
+            float p3 = j3 <= last ? s3 : 0f;
             x += ((p0 * Element(e0, 0)) + (p1 * Element(e1, 0))) + ((p2 * Element(e2, 0)) + (p3 * Element(e3, 0)));
             y += ((p0 * Element(e0, 1)) + (p1 * Element(e1, 1))) + ((p2 * Element(e2, 1)) + (p3 * Element(e3, 1)));
             z += ((p0 * Element(e0, 2)) + (p1 * Element(e1, 2))) + ((p2 * Element(e2, 2)) + (p3 * Element(e3, 2)));

@@ -363,7 +363,11 @@ public sealed class DecoderKernels : IDisposable
     public bool UsesSharedKvAttention(int heads, int kvHeads, int headDim) =>
         SharedKvAttention && kvHeads > 0 && heads % kvHeads == 0 && DecodeAttentionKernel.Supports(heads / kvHeads, headDim, AttentionGroupSize);
 
-    /// <summary>Causal paged attention for every (token, head).</summary>
+    /// <summary>
+    /// Causal paged attention for every (token, head): with <see cref="ThreadPerItem"/>,
+    /// <see cref="PagedAttentionKernel.RunPerThread"/>; otherwise <see cref="DecodeAttentionKernel"/> where
+    /// <see cref="UsesSharedKvAttention"/> says so, else <see cref="PagedAttentionKernel.Run"/>, split alike.
+    /// </summary>
     /// <param name="maxContext">
     /// The longest context (position + 1) among the tokens, or 0 if unknown: above twice
     /// <see cref="AttentionSplitKeys"/> the grouped kernel splits each head's keys over several groups.

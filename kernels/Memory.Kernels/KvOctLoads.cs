@@ -5,8 +5,10 @@ namespace Memory.Kernels;
 /// <summary>
 /// Up to eight 16-byte loads of fp16 keys or values (eight elements each) that one thread of
 /// <see cref="DecodeAttentionKernel"/> requests together, passes <c>c</c> to <c>c + 7</c> of a head's octs: either its own
-/// key row, or its share of the value tile (chunks first, first + stride, …). Loads past the head's last oct, or of keys
-/// outside the tile, are absent and read as zero.
+/// key row, or its share of the value tile (chunks first, first + stride, …). Every load is issued unconditionally, so a
+/// batch is one round trip to memory: loads past the head's last oct, or of keys past the tile, read an address in range
+/// (the last oct, the tile's last key) and are never used — <see cref="Dot"/> skips octs past the head and
+/// <see cref="Store"/> stores none, and the value sums read no staged row past the tile's keys.
 /// </summary>
 internal readonly struct KvOctLoads
 {
@@ -20,44 +22,43 @@ internal readonly struct KvOctLoads
         _e0 = e0; _e1 = e1; _e2 = e2; _e3 = e3; _e4 = e4; _e5 = e5; _e6 = e6; _e7 = e7;
     }
 
-    /// <summary>Octs c..c + 7 of the row starting at oct <paramref name="rowOct"/> (none when <paramref name="present"/> is false).</summary>
-    public static KvOctLoads LoadRow(ArrayView<Bits128> cache, int rowOct, int c, int octs, bool present) => new(
-        present && c < octs ? cache[rowOct + c] : default,
-        present && c + 1 < octs ? cache[rowOct + c + 1] : default,
-        present && c + 2 < octs ? cache[rowOct + c + 2] : default,
-        present && c + 3 < octs ? cache[rowOct + c + 3] : default,
-        present && c + 4 < octs ? cache[rowOct + c + 4] : default,
-        present && c + 5 < octs ? cache[rowOct + c + 5] : default,
-        present && c + 6 < octs ? cache[rowOct + c + 6] : default,
-        present && c + 7 < octs ? cache[rowOct + c + 7] : default);
+    /// <summary>Octs c..c + 7 of the row starting at oct <paramref name="rowOct"/>.</summary>
+    public static KvOctLoads LoadRow(ArrayView<Bits128> cache, int rowOct, int c, int octs) => new(
+        RowOct(cache, rowOct, c, octs),
+        RowOct(cache, rowOct, c + 1, octs),
+        RowOct(cache, rowOct, c + 2, octs),
+        RowOct(cache, rowOct, c + 3, octs),
+        RowOct(cache, rowOct, c + 4, octs),
+        RowOct(cache, rowOct, c + 5, octs),
+        RowOct(cache, rowOct, c + 6, octs),
+        RowOct(cache, rowOct, c + 7, octs));
 
     /// <summary>
-    /// Chunks first + i · stride (i &lt; 8, pass c + i below <paramref name="octs"/>) of the tile's value rows, chunk n
-    /// being oct n % octs of the tile's key n / octs; <paramref name="key"/> and <paramref name="oct"/> are chunk first's,
+    /// Chunks first + i · stride (i &lt; 8) of the tile's value rows, chunk n being oct n % octs of the tile's key n / octs; <paramref name="key"/> and <paramref name="oct"/> are chunk first's,
     /// and each further chunk is <paramref name="keyStep"/> keys and <paramref name="octStep"/> octs on (stride = keyStep
     /// · octs + octStep), so no division is repeated per chunk.
     /// </summary>
-    public static KvOctLoads LoadTile(ArrayView<Bits128> cache, ArrayView<int> blockTable, TileRows rows, int c, int octs, int key, int oct, int keyStep, int octStep)
+    public static KvOctLoads LoadTile(ArrayView<Bits128> cache, ArrayView<int> blockTable, TileRows rows, int octs, int key, int oct, int keyStep, int octStep)
     {
-        var e0 = Chunk(cache, blockTable, rows, c, octs, key, oct);
+        var e0 = Chunk(cache, blockTable, rows, key, oct);
         Advance(ref key, ref oct, keyStep, octStep, octs);
-        var e1 = Chunk(cache, blockTable, rows, c + 1, octs, key, oct);
+        var e1 = Chunk(cache, blockTable, rows, key, oct);
         Advance(ref key, ref oct, keyStep, octStep, octs);
-        var e2 = Chunk(cache, blockTable, rows, c + 2, octs, key, oct);
+        var e2 = Chunk(cache, blockTable, rows, key, oct);
         Advance(ref key, ref oct, keyStep, octStep, octs);
-        var e3 = Chunk(cache, blockTable, rows, c + 3, octs, key, oct);
+        var e3 = Chunk(cache, blockTable, rows, key, oct);
         Advance(ref key, ref oct, keyStep, octStep, octs);
-        var e4 = Chunk(cache, blockTable, rows, c + 4, octs, key, oct);
+        var e4 = Chunk(cache, blockTable, rows, key, oct);
         Advance(ref key, ref oct, keyStep, octStep, octs);
-        var e5 = Chunk(cache, blockTable, rows, c + 5, octs, key, oct);
+        var e5 = Chunk(cache, blockTable, rows, key, oct);
         Advance(ref key, ref oct, keyStep, octStep, octs);
-        var e6 = Chunk(cache, blockTable, rows, c + 6, octs, key, oct);
+        var e6 = Chunk(cache, blockTable, rows, key, oct);
         Advance(ref key, ref oct, keyStep, octStep, octs);
-        var e7 = Chunk(cache, blockTable, rows, c + 7, octs, key, oct);
+        var e7 = Chunk(cache, blockTable, rows, key, oct);
         return new KvOctLoads(e0, e1, e2, e3, e4, e5, e6, e7);
     }
 
-    /// <summary>Stores the batch's chunks (absent ones as zeros) at first + i · stride of the staged tile.</summary>
+    /// <summary>Stores the batch's chunks of passes below <paramref name="octs"/> at first + i · stride of the staged tile.</summary>
     public void Store(ArrayView<Bits128> tile, int first, int stride, int c, int octs)
     {
         Put(tile, first, c, octs, _e0);
@@ -80,18 +81,19 @@ internal readonly struct KvOctLoads
         + ((OctDot(queries, query, c + 4, octs, _e4) + OctDot(queries, query, c + 5, octs, _e5))
             + (OctDot(queries, query, c + 6, octs, _e6) + OctDot(queries, query, c + 7, octs, _e7)));
 
-    private static Bits128 Chunk(ArrayView<Bits128> cache, ArrayView<int> blockTable, TileRows rows, int pass, int octs, int key, int oct) =>
-        pass < octs && key < rows.Keys ? cache[rows.FirstOct(blockTable, key) + oct] : default;
+    // Absent loads read a clamped address that is in range, and nothing uses what they read: a load under a branch,
+    // or a select of its result, would make the thread wait for it before issuing the next one.
+    private static Bits128 RowOct(ArrayView<Bits128> cache, int rowOct, int oct, int octs) => cache[rowOct + Math.Min(oct, octs - 1)];
+
+    private static Bits128 Chunk(ArrayView<Bits128> cache, ArrayView<int> blockTable, TileRows rows, int key, int oct) =>
+        cache[rows.FirstOct(blockTable, Math.Min(key, rows.Keys - 1)) + oct];
 
     private static void Advance(ref int key, ref int oct, int keyStep, int octStep, int octs)
     {
-        key += keyStep;
         oct += octStep;
-        if (oct >= octs)
-        {
-            oct -= octs;
-            key++;
-        }
+        int carry = oct >= octs ? 1 : 0;
+        key += keyStep + carry;
+        oct -= carry * octs;
     }
 
     private static void Put(ArrayView<Bits128> tile, int at, int pass, int octs, Bits128 bits)
