@@ -6,11 +6,12 @@ namespace Memory.Kernels;
 /// <summary>
 /// The decode step's paged attention with one group per (token, kv head, split) serving all the query heads that share
 /// the kv head, so each key and value row is read from global memory once per split instead of once per query head
-/// (seven times for Qwen2.5's grouped-query heads). <see cref="PagedAttentionKernel.Run"/> runs a group per query head
-/// instead, and every one of its tiles is a chain of dependent round trips: keys, two group reductions, then the values
-/// in one or two more loads. Here a tile of group-size keys costs one round trip to global memory: each thread
-/// requests its key row (16-byte loads, eight fp16 each) and its share of the value tile (coalesced 16-byte chunks, for
-/// shared memory) together, then scores its key against every query head of the group, the scaled queries read from
+/// (seven times for Qwen2.5-0.5B's grouped-query heads). <see cref="PagedAttentionKernel.Run"/> runs a group per query
+/// head instead, and every one of its tiles is a chain of dependent round trips: keys, two group reductions, then the
+/// values in one or two more loads. Here a tile of group-size keys costs one round trip to global memory after its
+/// block-table lookups (two for heads over 64): each thread requests its key row (16-byte loads, eight fp16 each) and
+/// its share of the value tile (coalesced 16-byte chunks, for shared memory) together, all loads issued before any is
+/// used, then widens its key once and scores it against every query head of the group, the scaled queries read from
 /// shared memory as broadcasts, into shared <c>ps[heads × tile]</c>. One warp per head then updates that head's online
 /// softmax (running max and sum) over its row of ps, and P·V runs from shared memory: a thread per (head, quad of
 /// dimensions) unit — with key subsets as well when heads × quads is narrower than the group — rescaling its
@@ -23,10 +24,13 @@ namespace Memory.Kernels;
 /// Limits (<see cref="Supports"/>): at most <see cref="MaxQueryHeads"/> query heads per kv head, head dims that are a
 /// multiple of 8 up to <see cref="MaxHeadDim"/>, and a layout (<see cref="SharedBytes"/>) within 48 KB; other shapes
 /// take the old kernel. Any warp size and group size (a multiple of the warp size) work: the CPU accelerator's tests run
-/// warps of 4 in groups of 32. Expected on a GPU, not measured (nothing here has run on one): a decode step's attention
-/// bound by about one memory latency per tile plus three barriers instead of several dependent latencies per query
-/// head, and a seventh of the key/value traffic at G = 7; fewer, busier groups than the old kernel (a batch-1 step at
-/// context 512 runs kv heads × splits = 8 groups), which only matters once the KV traffic, not latency, dominates.
+/// warps of 4 in groups of 32. Expected on a GPU, not measured (nothing here has run on one): a tile bound by about one
+/// memory latency plus three barriers instead of several dependent latencies per query head, and a seventh of the
+/// key/value traffic at G = 7. The price is fewer, busier groups: a batch-1 step at context 512 runs kv heads × splits
+/// = 8 groups, and each does G times the old group's arithmetic, the P·V loop the longest part (at G = 7 and head dim
+/// 64 a thread per unit walks all 128 keys of the tile, converting each value quad once per head). Whether the split
+/// length (<see cref="DecoderKernels.AttentionSplitKeys"/>, tuned for the old kernel) should shrink to spread that
+/// over more multiprocessors is for a GPU run to say.
 /// </remarks>
 public static class DecodeAttentionKernel
 {
@@ -150,12 +154,13 @@ public static class DecodeAttentionKernel
                 value.Store(values, first, g, c, octs);
                 if (hasKey)
                 {
+                    var keyFloats = key.Widen();
                     for (int h = 0; h < queryHeads; h++)
                     {
                         // A head over 64 takes two batches: the second adds to the first's partial score.
                         int at = (h * g) + tid;
                         float prior = c == 0 ? 0f : scores[at];
-                        scores[at] = prior + key.Dot(queries, h * layout.Quads, c, octs);
+                        scores[at] = prior + keyFloats.Dot(queries, h * layout.Quads, c, octs);
                     }
                 }
             }

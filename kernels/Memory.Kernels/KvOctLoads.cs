@@ -7,7 +7,7 @@ namespace Memory.Kernels;
 /// <see cref="DecodeAttentionKernel"/> requests together, passes <c>c</c> to <c>c + 7</c> of a head's octs: either its own
 /// key row, or its share of the value tile (chunks first, first + stride, …). Every load is issued unconditionally, so a
 /// batch is one round trip to memory: loads past the head's last oct, or of keys past the tile, read an address in range
-/// (the last oct, the tile's last key) and are never used — <see cref="Dot"/> skips octs past the head and
+/// (the last oct, the tile's last key) and are never used — <see cref="KeyOctFloats.Dot"/> skips octs past the head and
 /// <see cref="Store"/> stores none, and the value sums read no staged row past the tile's keys.
 /// </summary>
 internal readonly struct KvOctLoads
@@ -71,15 +71,8 @@ internal readonly struct KvOctLoads
         Put(tile, first + (7 * stride), c + 7, octs, _e7);
     }
 
-    /// <summary>
-    /// q · k over the batch's octs of a key row for the query staged at <paramref name="query"/> (Float4 index of its
-    /// first dimension; two Float4s per oct).
-    /// </summary>
-    public float Dot(ArrayView<Float4> queries, int query, int c, int octs) =>
-        ((OctDot(queries, query, c, octs, _e0) + OctDot(queries, query, c + 1, octs, _e1))
-            + (OctDot(queries, query, c + 2, octs, _e2) + OctDot(queries, query, c + 3, octs, _e3)))
-        + ((OctDot(queries, query, c + 4, octs, _e4) + OctDot(queries, query, c + 5, octs, _e5))
-            + (OctDot(queries, query, c + 6, octs, _e6) + OctDot(queries, query, c + 7, octs, _e7)));
+    /// <summary>The batch widened to floats (for a key row scored against several query heads).</summary>
+    public KeyOctFloats Widen() => new(_e0, _e1, _e2, _e3, _e4, _e5, _e6, _e7);
 
     // Absent loads read a clamped address that is in range, and nothing uses what they read: a load under a branch,
     // or a select of its result, would make the thread wait for it before issuing the next one.
@@ -103,21 +96,4 @@ internal readonly struct KvOctLoads
             tile[at] = bits;
         }
     }
-
-    private static float OctDot(ArrayView<Float4> queries, int query, int oct, int octs, Bits128 bits)
-    {
-        if (oct >= octs)
-        {
-            return 0f;
-        }
-
-        var lo = queries[query + (2 * oct)];
-        var hi = queries[query + (2 * oct) + 1];
-        return ((lo.X * Low(bits.A)) + (lo.Y * High(bits.A)) + (lo.Z * Low(bits.B)) + (lo.W * High(bits.B)))
-            + ((hi.X * Low(bits.C)) + (hi.Y * High(bits.C)) + (hi.Z * Low(bits.D)) + (hi.W * High(bits.D)));
-    }
-
-    private static float Low(uint bits) => (float)Interop.IntAsFloat((ushort)bits);
-
-    private static float High(uint bits) => (float)Interop.IntAsFloat((ushort)(bits >> 16));
 }
