@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Runtime;
 using Half = ILGPU.Half;
 
 namespace Memory.Kernels;
@@ -13,28 +14,32 @@ namespace Memory.Kernels;
 /// its share of the value tile (coalesced 16-byte chunks, for shared memory) together, all loads issued before any is
 /// used, then widens its key once and scores it against every query head of the group, the scaled queries read from
 /// shared memory as broadcasts, into shared <c>ps[heads × tile]</c>. One warp per head then updates that head's online
-/// softmax (running max and sum) over its row of ps, and P·V runs from shared memory: a thread per (head, quad of
-/// dimensions) unit — with key subsets as well when heads × quads is narrower than the group — rescaling its
-/// accumulator by the tile's correction. The output is the same as the old kernel's: normalised with one split, and
-/// with several, unnormalised rows and (max, sum) pairs in the scratch layout <see cref="PagedAttentionKernel.Merge"/>
-/// reads (row ((token · heads) + head) · splits + split), so the merge launch is shared. Same cache layout
-/// ([block, slot, kv head, head dim], fp16), block tables, causal positions and sliding window as the old kernel.
+/// softmax (running max and sum) over its row of ps, and P·V runs from shared memory: a thread per (quad of dimensions,
+/// key subset) unit holds that quad's sums for all the heads in registers (<see cref="HeadQuadSums"/>), rescales them by
+/// each head's correction, and widens each staged value quad once for all the heads; the subsets' sums meet in shared
+/// memory at the end. (A thread per (head, quad) instead would load and convert every value quad once per head and
+/// walk all of a tile's keys alone at G = 7.) The head count is a compile-time constant, so its loops and tests fold
+/// away. The output is the same as the old kernel's: normalised with one split, and with several, unnormalised rows
+/// and (max, sum) pairs in the scratch layout <see cref="PagedAttentionKernel.Merge"/> reads (row ((token · heads) +
+/// head) · splits + split), so the merge launch is shared. Same cache layout ([block, slot, kv head, head dim], fp16),
+/// block tables, causal positions and sliding window as the old kernel.
 /// </summary>
 /// <remarks>
 /// Limits (<see cref="Supports"/>): at most <see cref="MaxQueryHeads"/> query heads per kv head, head dims that are a
-/// multiple of 8 up to <see cref="MaxHeadDim"/>, and a layout (<see cref="SharedBytes"/>) within 48 KB; other shapes
+/// multiple of 8 up to <see cref="MaxHeadDim"/> and at most four times the group size (a thread per quad of a head at
+/// least), and a layout (<see cref="SharedBytes"/>) within 48 KB; other shapes
 /// take the old kernel. Any warp size and group size (a multiple of the warp size) work: the CPU accelerator's tests run
 /// warps of 4 in groups of 32. Expected on a GPU, not measured (nothing here has run on one): a tile bound by about one
 /// memory latency plus three barriers instead of several dependent latencies per query head, and a seventh of the
 /// key/value traffic at G = 7. The price is fewer, busier groups: a batch-1 step at context 512 runs kv heads × splits
-/// = 8 groups, and each does G times the old group's arithmetic, the P·V loop the longest part (at G = 7 and head dim
-/// 64 a thread per unit walks all 128 keys of the tile, converting each value quad once per head). Whether the split
+/// = 8 groups, and each does G times the old group's arithmetic (at G = 7, head dim 64 and groups of 128, every thread
+/// scores one key against 7 heads and sums 16 keys' value quads for 7 heads per tile). Whether the split
 /// length (<see cref="DecoderKernels.AttentionSplitKeys"/>, tuned for the old kernel) should shrink to spread that
 /// over more multiprocessors is for a GPU run to say.
 /// </remarks>
 public static class DecodeAttentionKernel
 {
-    /// <summary>Most query heads per kv head (one warp's softmax row and one accumulator unit each).</summary>
+    /// <summary>Most query heads per kv head (one softmax row each and a thread's sums for all of them in registers).</summary>
     public const int MaxQueryHeads = 8;
 
     /// <summary>Largest head dimension (a tile of 128-wide fp16 values is 32 KB of the 48 KB).</summary>
@@ -46,7 +51,7 @@ public static class DecodeAttentionKernel
     /// <summary>Whether the kernel takes this shape with groups of <paramref name="groupSize"/> threads.</summary>
     public static bool Supports(int queryHeads, int headDim, int groupSize) =>
         queryHeads >= 1 && queryHeads <= MaxQueryHeads && headDim >= 8 && headDim % 8 == 0 && headDim <= MaxHeadDim
-        && SharedBytes(queryHeads, headDim, groupSize) <= MaxSharedBytes;
+        && headDim / 4 <= groupSize && SharedBytes(queryHeads, headDim, groupSize) <= MaxSharedBytes;
 
     /// <summary>Dynamic shared memory of a group, in 16-byte units (<c>SharedMemoryConfig.RequestDynamic&lt;Float4&gt;</c>).</summary>
     public static int SharedChunks(int queryHeads, int headDim, int groupSize) => new DecodeAttentionLayout(queryHeads, headDim, groupSize).Length;
@@ -61,6 +66,7 @@ public static class DecodeAttentionKernel
     /// partial row r = ((token · heads) + h) · splits + split goes to splitScratch[r · headDim ..] and its running max
     /// and sum to splitScratch[tokens · heads · splits · headDim + 2r ..].
     /// </summary>
+    /// <param name="queryHeadsPerKvHead">Heads / kvHeads as a compile-time constant (one compiled kernel per model shape).</param>
     public static void Run(
         ArrayView<float> q,
         ArrayView<Half> kCache,
@@ -70,13 +76,14 @@ public static class DecodeAttentionKernel
         ArrayView<int> blockTable,
         ArrayView<float> output,
         ArrayView<float> splitScratch,
-        AttentionShape shape)
+        AttentionShape shape,
+        SpecializedValue<int> queryHeadsPerKvHead)
     {
         int heads = shape.Heads;
         int kvHeads = shape.KvHeads;
         int headDim = shape.HeadDim;
         int splits = shape.Splits;
-        int queryHeads = heads / kvHeads;
+        int queryHeads = queryHeadsPerKvHead;
         int tid = Group.IdxX;
         int g = Group.DimX;
         int split = Grid.IdxX % splits;
@@ -92,23 +99,18 @@ public static class DecodeAttentionKernel
         int tableOffset = tableOffsets[token];
         var layout = new DecodeAttentionLayout(queryHeads, headDim, g);
         var shared = SharedMemory.GetDynamic<Float4>();
-        var values = shared.SubView(0, layout.QueriesAt).Cast<Bits128>();
-        var queries = shared.SubView(layout.QueriesAt, layout.Items);
-        var scores = shared.SubView(layout.ScoresAt, layout.SumsAt - layout.ScoresAt).Cast<float>();
-        var sums = shared.SubView(layout.SumsAt, layout.Units);
         // Running max at [h], running sum at [heads + h], the tile's rescale factor at [2 · heads + h].
-        var stats = shared.SubView(layout.StatsAt, layout.Length - layout.StatsAt).Cast<float>();
+        var stats = shared.SubView(0, layout.ValuesAt).Cast<float>();
+        var values = shared.SubView(layout.ValuesAt, layout.QueriesAt - layout.ValuesAt).Cast<Bits128>();
+        var queries = shared.SubView(layout.QueriesAt, layout.ScoresAt - layout.QueriesAt);
+        var scores = shared.SubView(layout.ScoresAt, layout.Length - layout.ScoresAt).Cast<float>();
+        var partials = shared.SubView(layout.ValuesAt, layout.Units * queryHeads);
         var staged = queries.Cast<float>();
         // The group's query heads are adjacent in q: one contiguous run of queryHeads · headDim floats.
         int qBase = ((token * heads) + firstHead) * headDim;
         for (int i = tid; i < queryHeads * headDim; i += g)
         {
             staged[i] = q[qBase + i] * shape.Scale;
-        }
-
-        for (int u = tid; u < layout.Units; u += g)
-        {
-            sums[u] = default;
         }
 
         if (tid < queryHeads)
@@ -140,6 +142,11 @@ public static class DecodeAttentionKernel
         // consecutive threads on consecutive 16 bytes of a row; each pass moves on g / octs keys and g % octs octs.
         int keyStep = g / octs;
         int octStep = g % octs;
+        // Thread tid is unit (subset, quad) of the value sums, with all the heads' sums for its quad in registers.
+        int quad = tid % layout.Quads;
+        int subset = tid / layout.Quads;
+        bool owner = tid < layout.Units;
+        var sums = default(HeadQuadSums);
         for (int tile = begin; tile < count; tile += g)
         {
             var rows = new TileRows(tableOffset, tile, Math.Min(g, count - tile), shape.BlockSize, kvHeads * headDim, kvHead * headDim);
@@ -168,35 +175,33 @@ public static class DecodeAttentionKernel
             Group.Barrier();
             UpdateSoftmax(scores, stats, queryHeads, g, rows.Keys);
             Group.Barrier();
-            for (int u = tid; u < layout.Units; u += g)
+            if (owner)
             {
-                int item = u % layout.Items;
-                int head = item / layout.Quads;
-                var tileSum = ValueSum(values.Cast<ulong>(), scores, head * g, item % layout.Quads, layout.Quads, u / layout.Items, layout.Subsets, rows.Keys);
-                float correction = stats[(2 * queryHeads) + head];
-                var prior = sums[u];
-                sums[u] = new Float4(
-                    (prior.X * correction) + tileSum.X,
-                    (prior.Y * correction) + tileSum.Y,
-                    (prior.Z * correction) + tileSum.Z,
-                    (prior.W * correction) + tileSum.W);
+                sums = AddTile(sums.Rescale(stats.SubView(2 * queryHeads, queryHeads), queryHeads), values.Cast<ulong>(), scores, g, quad, layout.Quads, subset, layout.Subsets, rows.Keys, queryHeads);
             }
 
             Group.Barrier();
         }
 
-        // The loop ended on a barrier: accumulators and stats are final. Unit u = subset · items + item.
-        for (int item = tid; item < layout.Items; item += g)
+        // The loop ended on a barrier: the staged tile is free for the units' partial sums.
+        if (owner)
         {
-            var total = sums[item];
+            sums.Store(partials, (subset * queryHeads * layout.Quads) + quad, layout.Quads, queryHeads);
+        }
+
+        Group.Barrier();
+        for (int item = tid; item < queryHeads * layout.Quads; item += g)
+        {
+            int head = item / layout.Quads;
+            int itemQuad = item % layout.Quads;
+            var total = partials[(head * layout.Quads) + itemQuad];
             for (int s = 1; s < layout.Subsets; s++)
             {
-                var part = sums[(s * layout.Items) + item];
+                var part = partials[(((s * queryHeads) + head) * layout.Quads) + itemQuad];
                 total = new Float4(total.X + part.X, total.Y + part.Y, total.Z + part.Z, total.W + part.W);
             }
 
-            int head = item / layout.Quads;
-            int d = 4 * (item % layout.Quads);
+            int d = 4 * itemQuad;
             var target = output;
             int at = qBase + (head * headDim) + d;
             float inverse = 1f / stats[queryHeads + head];
@@ -261,36 +266,26 @@ public static class DecodeAttentionKernel
     }
 
     /// <summary>
-    /// Σ p_j · v_j over a quad of one head's dimensions for the tile's keys subset, subset + subsets, … below
-    /// <paramref name="keys"/>, from the staged values (one 8-byte shared load per key); four keys per pass, loaded
-    /// before any is summed.
+    /// Adds Σ p_j · v_j to every head's sums of the thread's quad, over the tile's keys subset, subset + subsets, … below
+    /// <paramref name="keys"/>: each staged value quad (one 8-byte shared load) widened once for all the heads; two
+    /// keys per pass, loaded before either is summed.
     /// </summary>
-    private static Float4 ValueSum(ArrayView<ulong> values, ArrayView<float> scores, int row, int quad, int quads, int subset, int subsets, int keys)
+    private static HeadQuadSums AddTile(HeadQuadSums sums, ArrayView<ulong> values, ArrayView<float> probabilities, int stride, int quad, int quads, int subset, int subsets, int keys, int heads)
     {
-        float x = 0f, y = 0f, z = 0f, w = 0f;
-        for (int j0 = subset; j0 < keys; j0 += 4 * subsets)
+        for (int j0 = subset; j0 < keys; j0 += 2 * subsets)
         {
-            // Keys past the tile read the last one's (in range) and weigh nothing: no branch between the loads.
-            int last = keys - 1;
-            int j1 = j0 + subsets, j2 = j1 + subsets, j3 = j2 + subsets;
-            int k1 = Math.Min(j1, last), k2 = Math.Min(j2, last), k3 = Math.Min(j3, last);
-            ulong e0 = values[(j0 * quads) + quad];
-            ulong e1 = values[(k1 * quads) + quad];
-            ulong e2 = values[(k2 * quads) + quad];
-            ulong e3 = values[(k3 * quads) + quad];
-            float s0 = scores[row + j0], s1 = scores[row + k1], s2 = scores[row + k2], s3 = scores[row + k3];
-            float p0 = s0;
-            float p1 = j1 <= last ? s1 : 0f;
-            float p2 = j2 <= last ? s2 : 0f;
-            float p3 = j3 <= last ? s3 : 0f;
-            x += ((p0 * Element(e0, 0)) + (p1 * Element(e1, 0))) + ((p2 * Element(e2, 0)) + (p3 * Element(e3, 0)));
-            y += ((p0 * Element(e0, 1)) + (p1 * Element(e1, 1))) + ((p2 * Element(e2, 1)) + (p3 * Element(e3, 1)));
-            z += ((p0 * Element(e0, 2)) + (p1 * Element(e1, 2))) + ((p2 * Element(e2, 2)) + (p3 * Element(e3, 2)));
-            w += ((p0 * Element(e0, 3)) + (p1 * Element(e1, 3))) + ((p2 * Element(e2, 3)) + (p3 * Element(e3, 3)));
+            // A key past the tile reads the last one (in range) and weighs nothing: no branch between the loads.
+            int j1 = j0 + subsets;
+            int k1 = Math.Min(j1, keys - 1);
+            var v0 = Widen(values[(j0 * quads) + quad]);
+            var v1 = Widen(values[(k1 * quads) + quad]);
+            sums = sums.Add(probabilities, stride, j0, v0, 1f, heads).Add(probabilities, stride, k1, v1, j1 < keys ? 1f : 0f, heads);
         }
 
-        return new Float4(x, y, z, w);
+        return sums;
     }
+
+    private static Float4 Widen(ulong bits) => new(Element(bits, 0), Element(bits, 1), Element(bits, 2), Element(bits, 3));
 
     private static float Element(ulong bits, int component) => (float)Interop.IntAsFloat((ushort)(bits >> (16 * component)));
 }

@@ -30,7 +30,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>? _sharedKvAttention;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape, SpecializedValue<int>>? _sharedKvAttention;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention64;
     private MemoryBuffer1D<float, Stride1D.Dense> _splitScratch;
@@ -132,7 +132,7 @@ public sealed class DecoderKernels : IDisposable
         _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
         SharedKvAttention = (sharedKvAttention ?? true) && !ThreadPerItem;
         _sharedKvAttention = SharedKvAttention
-            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(DecodeAttentionKernel.Run)
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape, SpecializedValue<int>>(DecodeAttentionKernel.Run)
             : null;
         _splitScratch = accelerator.Allocate1D<float>(1);
         _prefillAttention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>(PrefillAttentionKernel.Run);
@@ -357,8 +357,9 @@ public sealed class DecoderKernels : IDisposable
     /// <summary>
     /// Whether <see cref="Attention"/> runs this shape as <see cref="DecodeAttentionKernel"/>: with
     /// <see cref="SharedKvAttention"/>, at most <see cref="DecodeAttentionKernel.MaxQueryHeads"/> query heads per kv
-    /// head, a head dim that is a multiple of 8 up to <see cref="DecodeAttentionKernel.MaxHeadDim"/>, and the group's
-    /// shared memory within 48 KB; otherwise <see cref="PagedAttentionKernel.Run"/> runs it.
+    /// head, a head dim that is a multiple of 8 up to <see cref="DecodeAttentionKernel.MaxHeadDim"/> (and at most four
+    /// times <see cref="AttentionGroupSize"/>), and the group's shared memory within 48 KB; otherwise
+    /// <see cref="PagedAttentionKernel.Run"/> runs it.
     /// </summary>
     public bool UsesSharedKvAttention(int heads, int kvHeads, int headDim) =>
         SharedKvAttention && kvHeads > 0 && heads % kvHeads == 0 && DecodeAttentionKernel.Supports(heads / kvHeads, headDim, AttentionGroupSize);
@@ -390,16 +391,30 @@ public sealed class DecoderKernels : IDisposable
 
         int keys = window > 0 && maxContext > window ? window : maxContext;
         int splits = keys > 2 * AttentionSplitKeys ? (keys + AttentionSplitKeys - 1) / AttentionSplitKeys : 1;
-        // Both kernels write the same outputs and split rows; the shared-KV one takes a group per kv head, not per head.
-        bool sharedKv = UsesSharedKvAttention(heads, kvHeads, headDim);
-        var kernel = sharedKv ? _sharedKvAttention! : _attention;
-        long grid = (long)tokens * (sharedKv ? kvHeads : heads) * splits;
-        var config = sharedKv
-            ? new KernelConfig(new Index1D((int)grid), new Index1D(AttentionGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(DecodeAttentionKernel.SharedChunks(heads / kvHeads, headDim, AttentionGroupSize)))
-            : new KernelConfig((int)grid, AttentionGroupSize);
+        if (UsesSharedKvAttention(heads, kvHeads, headDim))
+        {
+            // The same outputs and split rows from a group per (token, kv head, split), compiled per query-head count.
+            int queryHeads = heads / kvHeads;
+            long rows = (long)tokens * heads * splits;
+            var config = new KernelConfig(new Index1D(tokens * kvHeads * splits), new Index1D(AttentionGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(DecodeAttentionKernel.SharedChunks(queryHeads, headDim, AttentionGroupSize)));
+            var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, scale, splits == 1 ? int.MaxValue : AttentionSplitKeys, splits, window);
+            if (splits > 1)
+            {
+                EnsureSplitScratch(rows * (headDim + 2));
+            }
+
+            _sharedKvAttention!(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, shape, SpecializedValue.New(queryHeads));
+            if (splits > 1)
+            {
+                _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
+            }
+
+            return;
+        }
+
         if (splits == 1)
         {
-            kernel(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1, window));
+            _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1, window));
             return;
         }
 
@@ -408,7 +423,7 @@ public sealed class DecoderKernels : IDisposable
 
         // A separate merge launch: merging in the last split to finish (an atomic count per head) was measured slower on
         // the H200 (16.3 µs against 10.8 + 4.3 for attention and merge at context 512; docs/benchmarks.md).
-        kernel(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits, window));
+        _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits, window));
         _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(groups * headDim));
     }
 
