@@ -50,7 +50,7 @@ public static class DecodeAttentionKernel
 
     /// <summary>Whether the kernel takes this shape with groups of <paramref name="groupSize"/> threads.</summary>
     public static bool Supports(int queryHeads, int headDim, int groupSize) =>
-        queryHeads >= 1 && queryHeads <= MaxQueryHeads && headDim >= 8 && headDim % 8 == 0 && headDim <= MaxHeadDim
+        queryHeads >= 1 && queryHeads <= MaxQueryHeads && queryHeads <= groupSize && headDim >= 8 && headDim % 8 == 0 && headDim <= MaxHeadDim
         && headDim / 4 <= groupSize && SharedBytes(queryHeads, headDim, groupSize) <= MaxSharedBytes;
 
     /// <summary>Dynamic shared memory of a group, in 16-byte units (<c>SharedMemoryConfig.RequestDynamic&lt;Float4&gt;</c>).</summary>

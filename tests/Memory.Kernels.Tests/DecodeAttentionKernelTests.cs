@@ -1,3 +1,6 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
 using Memory.Kernels;
 
 namespace Memory.Kernels.Tests;
@@ -38,11 +41,11 @@ public sealed class DecodeAttentionKernelTests(CpuAcceleratorFixture fixture) : 
         // With split, 70 keys over splits of 8: nine splits, most of them empty for the short sequence.
         int maxContext = split ? batch.MaxContext : 0;
         var expected = batch.Expected(window);
-        var actual = batch.Run(fixture, kernels, maxContext, window);
+        var actual = batch.Run(fixture.Accelerator, kernels, maxContext, window);
         TestData.AssertClose(expected, actual, 1e-5);
         // A second launch reuses the split scratch and gives the same bits.
-        Assert.Equal(actual, batch.Run(fixture, kernels, maxContext, window));
-        TestData.AssertClose(expected, batch.Run(fixture, _perHead, maxContext, window), 1e-5);
+        Assert.Equal(actual, batch.Run(fixture.Accelerator, kernels, maxContext, window));
+        TestData.AssertClose(expected, batch.Run(fixture.Accelerator, _perHead, maxContext, window), 1e-5);
     }
 
     [Theory]
@@ -55,7 +58,29 @@ public sealed class DecodeAttentionKernelTests(CpuAcceleratorFixture fixture) : 
         var batch = new PagedAttentionCase(new Random(heads + headDim + window), [100, 9, 45], [1, 1, 1], heads, kvHeads, headDim, 16);
         Assert.True(kernels.UsesSharedKvAttention(heads, kvHeads, headDim));
         Assert.True(Math.Min(batch.MaxContext, window > 0 ? window : int.MaxValue) > 2 * 40);
-        TestData.AssertClose(batch.Expected(window), batch.Run(fixture, kernels, batch.MaxContext, window), 1e-5);
+        TestData.AssertClose(batch.Expected(window), batch.Run(fixture.Accelerator, kernels, batch.MaxContext, window), 1e-5);
+    }
+
+    [Theory]
+    [InlineData(14, 2, 64, 0)]
+    [InlineData(8, 1, 128, 0)]
+    [InlineData(4, 2, 40, 150)]
+    public void Matches_on_warps_and_groups_shaped_like_a_gpus(int heads, int kvHeads, int headDim, int window)
+    {
+        // 32-lane warps in groups (and tiles) of 128 keys, splits of 128, as on CUDA: a context of 300 takes three splits,
+        // the last one partial (a window of 150, one split of two tiles), and the softmax's four warps take two heads each.
+        if (fixture.Accelerator.AcceleratorType != AcceleratorType.CPU)
+        {
+            return;
+        }
+
+        using var context = Context.Create(b => b.CPU(new CPUDevice(32, 4, 1)));
+        using var accelerator = context.CreateCPUAccelerator(0);
+        using var kernels = new DecoderKernels(accelerator, threadPerItem: false);
+        Assert.Equal(128, kernels.AttentionGroupSize);
+        Assert.True(kernels.UsesSharedKvAttention(heads, kvHeads, headDim));
+        var batch = new PagedAttentionCase(new Random(heads + headDim), [300, 20], [1, 1], heads, kvHeads, headDim, 16);
+        TestData.AssertClose(batch.Expected(window), batch.Run(accelerator, kernels, batch.MaxContext, window), 1e-5);
     }
 
     [Fact]
@@ -75,7 +100,7 @@ public sealed class DecodeAttentionKernelTests(CpuAcceleratorFixture fixture) : 
         foreach (var (heads, kvHeads, headDim) in new[] { (9, 1, 16), (4, 2, 36) })
         {
             var batch = new PagedAttentionCase(new Random(headDim), [45, 9], [1, 1], heads, kvHeads, headDim, 16);
-            TestData.AssertClose(batch.Expected(0), batch.Run(fixture, kernels, batch.MaxContext, 0), 1e-5);
+            TestData.AssertClose(batch.Expected(0), batch.Run(fixture.Accelerator, kernels, batch.MaxContext, 0), 1e-5);
         }
     }
 

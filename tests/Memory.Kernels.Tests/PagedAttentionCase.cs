@@ -1,3 +1,5 @@
+using ILGPU;
+using ILGPU.Runtime;
 using Half = ILGPU.Half;
 using Memory.Kernels;
 
@@ -95,17 +97,20 @@ internal sealed class PagedAttentionCase
     public int[] Table { get; }
 
     /// <summary>Runs <see cref="DecoderKernels.Attention"/> on the case and downloads the output.</summary>
-    public float[] Run(CpuAcceleratorFixture fixture, DecoderKernels kernels, int maxContext, int window)
+    public float[] Run(Accelerator accelerator, DecoderKernels kernels, int maxContext, int window)
     {
-        using var qBuffer = fixture.Upload(Q);
-        using var kBuffer = fixture.Upload(KCache);
-        using var vBuffer = fixture.Upload(VCache);
-        using var posBuffer = fixture.Upload(Positions);
-        using var offBuffer = fixture.Upload(Offsets);
-        using var tableBuffer = fixture.Upload(Table);
-        using var output = fixture.Accelerator.Allocate1D<float>(Q.Length);
+        using var qBuffer = Upload(accelerator, Q);
+        using var kBuffer = Upload(accelerator, KCache);
+        using var vBuffer = Upload(accelerator, VCache);
+        using var posBuffer = Upload(accelerator, Positions);
+        using var offBuffer = Upload(accelerator, Offsets);
+        using var tableBuffer = Upload(accelerator, Table);
+        using var output = accelerator.Allocate1D<float>(Q.Length);
         kernels.Attention(qBuffer.View, kBuffer.View, vBuffer.View, posBuffer.View, offBuffer.View, tableBuffer.View, output.View, Tokens, Heads, KvHeads, HeadDim, BlockSize, maxContext, window);
-        return fixture.Download(output, Q.Length);
+        accelerator.Synchronize();
+        var result = new float[Q.Length];
+        output.View.CopyToCPU(result);
+        return result;
     }
 
     /// <summary>Float64 causal attention of every (token, head) over its sequence's contiguous keys.</summary>
@@ -150,6 +155,14 @@ internal sealed class PagedAttentionCase
         }
 
         return expected;
+    }
+
+    private static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Accelerator accelerator, T[] values)
+        where T : unmanaged
+    {
+        var buffer = accelerator.Allocate1D<T>(Math.Max(1, values.Length));
+        buffer.View.SubView(0, values.Length).CopyFromCPU(values);
+        return buffer;
     }
 
     private static float[] RoundToHalf(float[] values) => values.Select(f => (float)(System.Half)f).ToArray();

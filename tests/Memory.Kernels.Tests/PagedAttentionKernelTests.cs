@@ -28,10 +28,10 @@ public sealed class PagedAttentionKernelTests(CpuAcceleratorFixture fixture)
         // the merge sees empty splits too; without, the kernel is not told the context and runs one group per head.
         int maxContext = split ? batch.MaxContext : 0;
         Assert.True(!split || maxContext > 2 * CpuAcceleratorFixture.SplitKeys);
-        var actual = batch.Run(fixture, kernels, maxContext, window);
+        var actual = batch.Run(fixture.Accelerator, kernels, maxContext, window);
         // Again: a launch leaves nothing behind that changes the next (split scratch is reused), and the same inputs give
         // the same bits.
-        Assert.Equal(actual, batch.Run(fixture, kernels, maxContext, window));
+        Assert.Equal(actual, batch.Run(fixture.Accelerator, kernels, maxContext, window));
         TestData.AssertClose(batch.Expected(window), actual, 1e-5);
     }
 }
