@@ -68,7 +68,7 @@ public sealed class DecodeAttentionKernelTests(CpuAcceleratorFixture fixture) : 
     public void Matches_on_warps_and_groups_shaped_like_a_gpus(int heads, int kvHeads, int headDim, int window)
     {
         // 32-lane warps in groups (and tiles) of 128 keys, splits of 128, as on CUDA: a context of 300 takes three splits,
-        // the last one partial (a window of 150, one split of two tiles), and the softmax's four warps take two heads each.
+        // the last one partial (a window of 150, one split of two tiles), and the softmax's four warps take up to two heads each.
         if (fixture.Accelerator.AcceleratorType != AcceleratorType.CPU)
         {
             return;
