@@ -357,7 +357,7 @@ public sealed class DecoderKernels : IDisposable
     /// <summary>
     /// Whether <see cref="Attention"/> runs this shape as <see cref="DecodeAttentionKernel"/>: with
     /// <see cref="SharedKvAttention"/>, at most <see cref="DecodeAttentionKernel.MaxQueryHeads"/> query heads per kv
-    /// head, a head dim that is a multiple of 8 up to <see cref="DecodeAttentionKernel.MaxHeadDim"/> (and at most four
+    /// head (and no more than the group's threads), a head dim that is a multiple of 8 up to <see cref="DecodeAttentionKernel.MaxHeadDim"/> (and at most four
     /// times <see cref="AttentionGroupSize"/>), and the group's shared memory within 48 KB; otherwise
     /// <see cref="PagedAttentionKernel.Run"/> runs it.
     /// </summary>

@@ -34,9 +34,10 @@ internal readonly struct KvOctLoads
         RowOct(cache, rowOct, c + 7, octs));
 
     /// <summary>
-    /// Chunks first + i · stride (i &lt; 8) of the tile's value rows, chunk n being oct n % octs of the tile's key n / octs; <paramref name="key"/> and <paramref name="oct"/> are chunk first's,
-    /// and each further chunk is <paramref name="keyStep"/> keys and <paramref name="octStep"/> octs on (stride = keyStep
-    /// · octs + octStep), so no division is repeated per chunk.
+    /// Chunks first + i · stride (i &lt; 8) of the tile's value rows, chunk n being oct n % octs of the tile's key
+    /// n / octs; <paramref name="key"/> and <paramref name="oct"/> are chunk first's, and each further chunk is
+    /// <paramref name="keyStep"/> keys and <paramref name="octStep"/> octs on (stride = keyStep · octs + octStep), so no
+    /// division is repeated per chunk.
     /// </summary>
     public static KvOctLoads LoadTile(ArrayView<Bits128> cache, ArrayView<int> blockTable, TileRows rows, int octs, int key, int oct, int keyStep, int octStep)
     {
