@@ -30,6 +30,7 @@ public sealed class DecoderKernels : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int> _rotaryKvWrite;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape> _attention;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _attentionMerge;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape, SpecializedValue<int>>? _sharedKvAttention;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape> _prefillAttention64;
     private MemoryBuffer1D<float, Stride1D.Dense> _splitScratch;
@@ -73,7 +74,12 @@ public sealed class DecoderKernels : IDisposable
     /// With <paramref name="tensorCores"/>, prefill chunks of at least 64 tokens and head dimension 64 take
     /// <see cref="MmaPrefillAttentionKernel"/> (on by default); false keeps <see cref="PrefillAttention64Kernel"/>, an A/B switch.
     /// </param>
-    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null, int? fewTokenTile = null, bool? tensorCores = null, int? tensorCoreMinTokens = null, bool? tensorCoreAttention = null)
+    /// <param name="sharedKvAttention">
+    /// Run the grouped decode attention as <see cref="DecodeAttentionKernel"/>, one group per kv head serving all its
+    /// query heads, where it takes the shape (<see cref="UsesSharedKvAttention"/>); on by default. False keeps
+    /// <see cref="PagedAttentionKernel.Run"/>'s group per query head (an A/B switch for benchmarks).
+    /// </param>
+    public DecoderKernels(Accelerator accelerator, bool? threadPerItem = null, int? attentionSplitKeys = null, int? gemvSliceLength = null, int? fewTokenTile = null, bool? tensorCores = null, int? tensorCoreMinTokens = null, bool? tensorCoreAttention = null, bool? sharedKvAttention = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
@@ -124,6 +130,10 @@ public sealed class DecoderKernels : IDisposable
         _rotaryKvWrite = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int>(RotaryKvWriteKernel.Run);
         _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape>(PagedAttentionKernel.Run);
         _attentionMerge = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(PagedAttentionKernel.Merge);
+        SharedKvAttention = (sharedKvAttention ?? true) && !ThreadPerItem;
+        _sharedKvAttention = SharedKvAttention
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionShape, SpecializedValue<int>>(DecodeAttentionKernel.Run)
+            : null;
         _splitScratch = accelerator.Allocate1D<float>(1);
         _prefillAttention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>(PrefillAttentionKernel.Run);
         _prefillAttention64 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<Half>, ArrayView<Half>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, AttentionShape>(PrefillAttention64Kernel.Run);
@@ -338,7 +348,27 @@ public sealed class DecoderKernels : IDisposable
         _rotaryKvWrite(tokens * perToken, q, k, v, kCache.Cast<ushort>(), vCache.Cast<ushort>(), positions, tableOffsets, blockTable, table.View, heads, kvHeads, headDim, blockSize);
     }
 
-    /// <summary>Causal paged attention for every (token, head).</summary>
+    /// <summary>
+    /// Whether the grouped attention may run as <see cref="DecodeAttentionKernel"/> (the constructor's
+    /// <c>sharedKvAttention</c>, never with <see cref="ThreadPerItem"/>); <see cref="UsesSharedKvAttention"/> says for which shapes.
+    /// </summary>
+    public bool SharedKvAttention { get; }
+
+    /// <summary>
+    /// Whether <see cref="Attention"/> runs this shape as <see cref="DecodeAttentionKernel"/>: with
+    /// <see cref="SharedKvAttention"/>, at most <see cref="DecodeAttentionKernel.MaxQueryHeads"/> query heads per kv
+    /// head (and no more than the group's threads), a head dim that is a multiple of 8 up to <see cref="DecodeAttentionKernel.MaxHeadDim"/> (and at most four
+    /// times <see cref="AttentionGroupSize"/>), and the group's shared memory within 48 KB; otherwise
+    /// <see cref="PagedAttentionKernel.Run"/> runs it.
+    /// </summary>
+    public bool UsesSharedKvAttention(int heads, int kvHeads, int headDim) =>
+        SharedKvAttention && kvHeads > 0 && heads % kvHeads == 0 && DecodeAttentionKernel.Supports(heads / kvHeads, headDim, AttentionGroupSize);
+
+    /// <summary>
+    /// Causal paged attention for every (token, head): with <see cref="ThreadPerItem"/>,
+    /// <see cref="PagedAttentionKernel.RunPerThread"/>; otherwise <see cref="DecodeAttentionKernel"/> where
+    /// <see cref="UsesSharedKvAttention"/> says so, else <see cref="PagedAttentionKernel.Run"/>, split alike.
+    /// </summary>
     /// <param name="maxContext">
     /// The longest context (position + 1) among the tokens, or 0 if unknown: above twice
     /// <see cref="AttentionSplitKeys"/> the grouped kernel splits each head's keys over several groups.
@@ -361,6 +391,27 @@ public sealed class DecoderKernels : IDisposable
 
         int keys = window > 0 && maxContext > window ? window : maxContext;
         int splits = keys > 2 * AttentionSplitKeys ? (keys + AttentionSplitKeys - 1) / AttentionSplitKeys : 1;
+        if (UsesSharedKvAttention(heads, kvHeads, headDim))
+        {
+            // The same outputs and split rows from a group per (token, kv head, split), compiled per query-head count.
+            int queryHeads = heads / kvHeads;
+            long rows = (long)tokens * heads * splits;
+            var config = new KernelConfig(new Index1D(tokens * kvHeads * splits), new Index1D(AttentionGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(DecodeAttentionKernel.SharedChunks(queryHeads, headDim, AttentionGroupSize)));
+            var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, scale, splits == 1 ? int.MaxValue : AttentionSplitKeys, splits, window);
+            if (splits > 1)
+            {
+                EnsureSplitScratch(rows * (headDim + 2));
+            }
+
+            _sharedKvAttention!(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, shape, SpecializedValue.New(queryHeads));
+            if (splits > 1)
+            {
+                _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
+            }
+
+            return;
+        }
+
         if (splits == 1)
         {
             _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1, window));

@@ -62,4 +62,7 @@ public sealed class DecoderOptionsTests
 
     [Fact]
     public void Tensor_cores_are_on_by_default() => Assert.True(new DecoderOptions().TensorCores);
+
+    [Fact]
+    public void Shared_kv_attention_is_on_by_default() => Assert.True(new DecoderOptions().SharedKvAttention);
 }

@@ -61,6 +61,14 @@ public sealed class DecoderOptions
     [Range(1, 65536)]
     public int? TensorCoreMinTokens { get; set; }
 
+    /// <summary>
+    /// Decode attention with one group per kv head serving all the query heads that share it, so each key and value is
+    /// read once per split rather than once per query head (the kernels' DecodeAttentionKernel, where the shape allows:
+    /// at most 8 query heads per kv head, head dim a multiple of 8 up to 128). False: a group per query head as before,
+    /// for A/B comparisons.
+    /// </summary>
+    public bool SharedKvAttention { get; set; } = true;
+
     /// <summary>Tuning: keys per group of the split decode attention (null: one attention group's width, 128 on a GPU).</summary>
     [Range(1, 65536)]
     public int? AttentionSplitKeys { get; set; }

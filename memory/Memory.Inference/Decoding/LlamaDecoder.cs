@@ -33,7 +33,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         Config = config;
         _weights = weights;
         _maxSequences = options.MaxSequences;
-        _kernels = new DecoderKernels(accelerator, attentionSplitKeys: options.AttentionSplitKeys, gemvSliceLength: options.GemvSliceLength, fewTokenTile: options.FewTokenTile, tensorCores: options.TensorCores, tensorCoreMinTokens: options.TensorCoreMinTokens, tensorCoreAttention: options.TensorCoreAttention);
+        _kernels = new DecoderKernels(accelerator, attentionSplitKeys: options.AttentionSplitKeys, gemvSliceLength: options.GemvSliceLength, fewTokenTile: options.FewTokenTile, tensorCores: options.TensorCores, tensorCoreMinTokens: options.TensorCoreMinTokens, tensorCoreAttention: options.TensorCoreAttention, sharedKvAttention: options.SharedKvAttention);
         if (config.HeadDim > _kernels.MaxHeadDim || config.HeadDim % 2 != 0)
         {
             throw new ModelLoadException($"head_dim {config.HeadDim} is not supported on this accelerator (even, at most {_kernels.MaxHeadDim})");
@@ -57,6 +57,9 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
 
     /// <summary>Whether prefill chunks of head dimension 64 run their attention on the tensor cores.</summary>
     public bool UsesTensorCoreAttention => _kernels.TensorCoreAttention;
+
+    /// <summary>Whether decode attention may share each kv head's keys and values among its query heads (<see cref="DecoderOptions.SharedKvAttention"/>, on an accelerator with groups).</summary>
+    public bool UsesSharedKvAttention => _kernels.SharedKvAttention;
 
     public long KvCacheBytes => _cache.Bytes;
 

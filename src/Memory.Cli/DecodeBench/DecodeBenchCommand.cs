@@ -32,11 +32,12 @@ internal static class DecodeBenchCommand
         var tensorCoreMinTokens = new Option<int?>("--tensor-core-min-tokens") { Description = "Tuning: fewest tokens a product runs on the tensor cores with (default: the kernels', 128)." };
         var tensorCoreAttention = new Option<bool>("--tensor-core-attention") { Description = "With --tensor-cores, the prefill attention (head dim 64) on the tensor cores too; false: the SIMT prefill attention, for A/B runs.", DefaultValueFactory = _ => true };
         var prefillChunk = new Option<int>("--prefill-chunk") { Description = "Tokens per prefill forward pass (Decoder:MaxBatchTokens).", DefaultValueFactory = _ => new DecoderOptions().MaxBatchTokens };
+        var sharedKvAttention = new Option<bool>("--shared-kv-attention") { Description = "Decode attention with one group per kv head serving all its query heads (where the shape allows); false: a group per query head, for A/B runs.", DefaultValueFactory = _ => true };
         var splitKeys = new Option<int?>("--attention-split-keys") { Description = "Tuning: keys per group of the split decode attention (default: one attention group's width)." };
         var bandwidthMiB = new Option<int>("--bandwidth-mib") { Description = "Buffer size of the copy-bandwidth measurement.", DefaultValueFactory = _ => 1024 };
         var command = new Command("decode", "Prefill and decode speed against the bandwidth roofline and transformers.")
         {
-            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, fewTokenTile, tensorCores, tensorCoreMinTokens, tensorCoreAttention, prefillChunk, splitKeys, bandwidthMiB,
+            json, model, contexts, batches, steps, peer, accelerator, gemvSlice, fewTokenTile, tensorCores, tensorCoreMinTokens, tensorCoreAttention, prefillChunk, sharedKvAttention, splitKeys, bandwidthMiB,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -75,6 +76,7 @@ internal static class DecodeBenchCommand
                 TensorCores = parse.GetValue(tensorCores),
                 TensorCoreMinTokens = parse.GetValue(tensorCoreMinTokens),
                 TensorCoreAttention = parse.GetValue(tensorCoreAttention),
+                SharedKvAttention = parse.GetValue(sharedKvAttention),
                 AttentionSplitKeys = parse.GetValue(splitKeys),
             });
             if (contextList.Max() + stepCount + 2 > decoder.Capacity.MaxTokensPerSequence)
@@ -82,7 +84,7 @@ internal static class DecodeBenchCommand
                 throw new CliFailureException($"context {contextList.Max()} + {stepCount} steps exceeds the model's {decoder.Capacity.MaxTokensPerSequence} positions");
             }
 
-            ((IProgress<string>)progress).Report($"model loaded ({decoder.WeightBytes / 1e9:0.###} GB of weights; tensor cores {(decoder.UsesTensorCores ? "on" : "off")})");
+            ((IProgress<string>)progress).Report($"model loaded ({decoder.WeightBytes / 1e9:0.###} GB of weights; tensor cores {(decoder.UsesTensorCores ? "on" : "off")}; shared-KV attention {(decoder.UsesSharedKvAttention ? "on" : "off")})");
             double bandwidth = DeviceBandwidth.Measure(decoder.Accelerator, (long)parse.GetValue(bandwidthMiB) << 20, repeats: 10);
             ((IProgress<string>)progress).Report($"copy bandwidth {bandwidth / 1e9:0.#} GB/s");
             var benchmark = new DecodeBenchmark(decoder);
@@ -94,6 +96,7 @@ internal static class DecodeBenchCommand
                 decoder.UsesTensorCores,
                 decoder.UsesTensorCoreAttention,
                 chunk,
+                decoder.UsesSharedKvAttention,
                 Math.Round(bandwidth / 1e9, 2),
                 results,
                 peerData);

@@ -4,6 +4,7 @@ namespace Memory.Cli.DecodeBench;
 /// <param name="TensorCores">Whether the prefill products ran on the tensor cores (<c>--tensor-cores</c> and the device).</param>
 /// <param name="TensorCoreAttention">Whether the prefill attention did too (<c>--tensor-core-attention</c>, head dim 64).</param>
 /// <param name="PrefillChunk">Tokens per prefill forward pass (<c>--prefill-chunk</c>).</param>
+/// <param name="SharedKvAttention">Whether decode attention shared each kv head's keys and values among its query heads (<c>--shared-kv-attention</c>, on a GPU).</param>
 internal sealed record DecodeBenchReport(
     string Device,
     string Model,
@@ -11,6 +12,7 @@ internal sealed record DecodeBenchReport(
     bool TensorCores,
     bool TensorCoreAttention,
     int PrefillChunk,
+    bool SharedKvAttention,
     double CopyBandwidthGBps,
     IReadOnlyList<DecodeContextResult> Contexts,
     TransformersPeer? Peer);
