@@ -155,9 +155,10 @@ public sealed class DeviceCodecReuseTests(CpuAccelerator cpu)
     private static WeakReference StagedArray(Accelerator accelerator, bool dispose)
     {
         var staging = new DeviceStaging<int>(accelerator);
-        var host = staging.Host(1 << 16);
-        host.AsSpan().Fill(7);
-        staging.Upload(host.Length);
+        const int length = 1 << 16;
+        var host = staging.Host(length);
+        host.AsSpan(0, length).Fill(7);
+        staging.Upload(length);
         accelerator.Synchronize();
         if (dispose)
         {

@@ -7,7 +7,8 @@
 # at a 512-token chunk on the tensor cores against the FP32 tiled GEMM, and their agreement; fails when they disagree);
 # prefill-ab: prefill-{tc,fp32,simt-attention,chunk-1024,chunk-2048}.json (bench decode at 512 and 8K, batch 1 only: the
 # defaults, tensor cores off, the SIMT prefill attention, 1024- and 2048-token chunks);
-# few-token-ab: few-token-{0,4,8}.json (bench decode at batches 1, 8, 32 with the few-token product off, tile 4, tile 8).
+# few-token-ab: few-token-{0,4,8}.json (bench decode at batches 1, 8, 32 with the few-token product off, tile 4, tile 8);
+# attention-ab: attention-{true,false}-{32,64,128,256}.json (the shared-KV decode attention on / off by split length).
 # session.log holds nvidia-smi, versions and timings.
 set -uo pipefail
 exec > >(tee -a "$OUT/session.log") 2>&1
@@ -43,6 +44,15 @@ for part in "$@"; do
         time timeout 120 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" --contexts 512,8192 --batches 1,8,32 --steps 32 \
           --few-token-tile "$tile" --bandwidth-mib 256 --accelerator cuda --json | tee "$OUT/few-token-$tile.log" | tail -1 > "$OUT/few-token-$tile.json"
       done ;;
-    *) echo "unknown part $part (decode | kv | gemm | prefill-ab | few-token-ab)"; exit 2 ;;
+    attention-ab)
+      # The decode attention: one group per kv head (DecodeAttentionKernel) against one per query head, each over a
+      # sweep of split lengths (keys per group), batches 1 and 8.
+      for shared in true false; do
+        for split in 32 64 128 256; do
+          time timeout 100 dotnet .gpu/app/Memory.Cli/memory.dll bench decode --model "$model" --contexts 512,8192 --batches 1,8 --steps 32 \
+            --shared-kv-attention "$shared" --attention-split-keys "$split" --bandwidth-mib 256 --accelerator cuda --json | tail -1 > "$OUT/attention-$shared-$split.json"
+        done
+      done ;;
+    *) echo "unknown part $part (decode | kv | gemm | prefill-ab | few-token-ab | attention-ab)"; exit 2 ;;
   esac
 done

@@ -62,9 +62,14 @@ public sealed class DeviceStaging<T>(Accelerator accelerator) : IDisposable
         return ((ArrayView<T>)_device.View).SubView(0, length);
     }
 
-    /// <summary>Host → device of the first <paramref name="length"/> elements (queued on the default stream).</summary>
+    /// <summary>
+    /// Host → device of the first <paramref name="length"/> elements (queued on the default stream); at most what
+    /// <see cref="Host"/> was last asked for, not the array's length, which includes the slack.
+    /// </summary>
     public ArrayView<T> Upload(long length)
     {
+        // Past the requested length lies the unregistered page of slack: a copy reaching into it fails in the driver.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _capacity);
         var view = Device(length);
         if (length > 0)
         {
