@@ -147,20 +147,25 @@ public sealed class KvBlockCodec : IDisposable
         var headers = new KvBitstreamHeader[items.Count];
         var results = new KvTensors[items.Count];
         var itemSections = new (int Start, int Length)[items.Count][];
-        var jobs = new List<(int Item, int Layer, bool Keys, int Start, int Length)>();
-        for (int i = 0; i < items.Count; i++)
+        // Headers (each a checksum over its whole stream) and section tables, item by item in parallel.
+        ParallelCoding.For(items.Count, i =>
         {
             headers[i] = KvBitstreamHeader.Read(items[i], out int bodyStart);
-            var sections = itemSections[i] = ReadSections(items[i], headers[i], bodyStart);
-            for (int s = 0; s < sections.Length; s++)
-            {
-                jobs.Add((i, s / 2, s % 2 == 0, sections[s].Start, sections[s].Length));
-            }
+            itemSections[i] = ReadSections(items[i], headers[i], bodyStart);
 
             // Every section overwrites its whole plane (and a failed batch returns nothing), so the arrays need no zeroing:
             // for a 16K-token prefix of the 0.5B model that is ~190 MB not written twice.
             int elements = checked((int)((long)headers[i].Layers * headers[i].Tokens * headers[i].Channels));
             results[i] = new KvTensors(headers[i].Layers, headers[i].Tokens, headers[i].Channels, GC.AllocateUninitializedArray<ushort>(elements), GC.AllocateUninitializedArray<ushort>(elements));
+        });
+        var jobs = new List<(int Item, int Layer, bool Keys, int Start, int Length)>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            var sections = itemSections[i];
+            for (int s = 0; s < sections.Length; s++)
+            {
+                jobs.Add((i, s / 2, s % 2 == 0, sections[s].Start, sections[s].Length));
+            }
         }
 
         if (_kernels is null || headers.All(h => !h.Quantized))

@@ -70,7 +70,9 @@ public static class KvBlockFormat
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(codec);
-        var envelopes = items.Select(item => ReadEnvelope(item)).ToArray();
+        // Each envelope is two checksums and a copy of its bitstream (~0.6 MB a block of the 0.5B model): in parallel.
+        var envelopes = new (BlockKey Key, BlockKey Prefix, KvModel Model, int[] Tokens, byte[] Bitstream)[items.Count];
+        ParallelCoding.For(items.Count, i => envelopes[i] = ReadEnvelope(items[i]));
         var decoded = codec.DecodeBatch(envelopes.Select(e => e.Bitstream).ToArray());
         var blocks = new KvBlock[items.Count];
         for (int i = 0; i < blocks.Length; i++)
