@@ -10,4 +10,5 @@ public sealed record KvCacheStats(
     KvMetadataSummary Metadata,
     long Lookups,
     long BlocksReused,
-    long CorruptBlocksDropped);
+    long CorruptBlocksDropped,
+    KvLowerTierReads LowerTierReads);

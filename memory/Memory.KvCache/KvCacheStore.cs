@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Memory.Inference.Serving;
 using Memory.KvCache.Blocks;
 using Memory.KvCache.Codec;
@@ -32,6 +33,12 @@ public sealed class KvCacheStore : IDisposable
     private long _lookups;
     private long _reused;
     private long _corrupt;
+    private long _runs;
+    private long _runBlocks;
+    private long _runBytes;
+    private long _readTicks;
+    private long _decodeTicks;
+    private long _adoptTicks;
 
     public KvCacheStore(int blockSize, KvBlockCodec codec, IKvMetadataStore metadata, HostBlockTier host, PinSet pins, DiskBlockTier? disk, RedisBlockTier? redis, bool diskWriteThrough, ILogger<KvCacheStore> logger)
     {
@@ -249,7 +256,10 @@ public sealed class KvCacheStore : IDisposable
         tiers.Add(_disk?.Stats() ?? new KvTierStats("disk", KvTierStatus.Disabled, "-", 0, 0, 0, 0, 0));
         tiers.Add(_redis?.Stats() ?? new KvTierStats("redis", KvTierStatus.Disabled, "-", 0, 0, 0, 0, 0));
         var summary = await _metadata.SummaryAsync(cancellationToken);
-        return new KvCacheStats(BlockSize, tiers, summary, Interlocked.Read(ref _lookups), Interlocked.Read(ref _reused), Interlocked.Read(ref _corrupt));
+        var reads = new KvLowerTierReads(
+            Interlocked.Read(ref _runs), Interlocked.Read(ref _runBlocks), Interlocked.Read(ref _runBytes),
+            Milliseconds(ref _readTicks), Milliseconds(ref _decodeTicks), Milliseconds(ref _adoptTicks));
+        return new KvCacheStats(BlockSize, tiers, summary, Interlocked.Read(ref _lookups), Interlocked.Read(ref _reused), Interlocked.Read(ref _corrupt), reads);
     }
 
     /// <summary>Writes every block held in host memory to the disk tier (at shutdown, or before a restart).</summary>
@@ -356,6 +366,7 @@ public sealed class KvCacheStore : IDisposable
     /// </summary>
     private async Task<List<(KvBlock Block, string Source)>> ReadLowerRunAsync(IReadOnlyList<BlockKey> keys, int first, BlockKey prefix, ReadOnlyMemory<int> tokens, KvModel model, CancellationToken cancellationToken)
     {
+        long started = Stopwatch.GetTimestamp();
         var read = new List<(byte[] Data, IKvBlobTier Tier)>();
         int next = first;
         while (next < keys.Count && !_host.Contains(keys[next]))
@@ -396,6 +407,11 @@ public sealed class KvCacheStore : IDisposable
             return [];
         }
 
+        long readDone = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _readTicks, readDone - started);
+        Interlocked.Increment(ref _runs);
+        Interlocked.Add(ref _runBlocks, read.Count);
+        Interlocked.Add(ref _runBytes, read.Sum(r => (long)r.Data.Length));
         KvBlock[] decoded;
         try
         {
@@ -405,6 +421,12 @@ public sealed class KvCacheStore : IDisposable
         {
             return [];
         }
+        finally
+        {
+            Interlocked.Add(ref _decodeTicks, Stopwatch.GetTimestamp() - readDone);
+        }
+
+        long adoptStart = Stopwatch.GetTimestamp();
 
         var run = new List<(KvBlock Block, string Source)>();
         for (int j = 0; j < decoded.Length; j++)
@@ -420,8 +442,11 @@ public sealed class KvCacheStore : IDisposable
             prefix = block.Key;
         }
 
+        Interlocked.Add(ref _adoptTicks, Stopwatch.GetTimestamp() - adoptStart);
         return run;
     }
+
+    private static double Milliseconds(ref long ticks) => Math.Round(Interlocked.Read(ref ticks) * 1000.0 / Stopwatch.Frequency, 3);
 
     /// <summary>
     /// A block read from a lower tier, verified against the key and tokens it was looked up by, then held in host

@@ -68,6 +68,13 @@ public sealed class PrefixReuseTests(CpuAccelerator cpu) : IDisposable
         Assert.Equal(48, result.Summary.CachedPromptTokens);
         Assert.Equal(["disk", "disk", "disk"], result.Summary.CachedFrom);
         Assert.Equal(expected, result.Tokens);
+
+        // The three blocks came as one lower-tier run, and its bytes and phases were counted.
+        var reads = (await restarted.StatsAsync(CancellationToken.None)).LowerTierReads;
+        Assert.Equal(1, reads.Runs);
+        Assert.Equal(3, reads.Blocks);
+        Assert.True(reads.Bytes > 0);
+        Assert.True(reads.ReadMs >= 0 && reads.DecodeMs > 0 && reads.AdoptMs >= 0, $"read {reads.ReadMs} ms, decode {reads.DecodeMs} ms, adopt {reads.AdoptMs} ms");
     }
 
     [Fact]

@@ -32,6 +32,9 @@ public sealed class KvEndpointTests(LocalModelServer server) : IClassFixture<Loc
         Assert.True(tiers["host"].GetProperty("blocks").GetInt64() > 0);
         Assert.True(tiers["disk"].GetProperty("bytes").GetInt64() > 0);
         Assert.InRange(tiers["host"].GetProperty("hit_rate").GetDouble(), 0, 1);
+        var reads = stats.GetProperty("lower_tier_reads");
+        Assert.True(reads.GetProperty("runs").GetInt64() >= 0);
+        Assert.True(reads.GetProperty("decode_ms").GetDouble() >= 0);
     }
 
     [Fact]

@@ -48,8 +48,14 @@ internal sealed record KvTtftResult(
     double HostSpeedup,
     KvTtftPhases HostPhases);
 
-/// <summary>TTFT with the prefix read from the disk tier at one codec level (page cache dropped first when possible).</summary>
-internal sealed record KvDiskTtft(string Level, double Ms, double Speedup, bool PageCacheDropped, long BytesOnDisk, KvTtftPhases Phases);
+/// <summary>
+/// TTFT with the prefix read from the disk tier at one codec level (page cache dropped first when possible); the
+/// lookup's own split (medians) from the store's <see cref="Memory.KvCache.KvLowerTierReads"/>.
+/// </summary>
+internal sealed record KvDiskTtft(string Level, double Ms, double Speedup, bool PageCacheDropped, long BytesOnDisk, KvTtftPhases Phases, KvLookupPhases LookupPhases);
+
+/// <summary>A disk lookup's time (medians over the runs): reading the block files, decoding them (checksums and codec), verifying and admitting them.</summary>
+internal sealed record KvLookupPhases(double ReadMs, double DecodeMs, double AdoptMs);
 
 /// <summary>Where a time to first token went (medians): finding the cached prefix (reading and decoding blocks from a lower tier included), copying it into the decoder, prefilling the rest.</summary>
 internal sealed record KvTtftPhases(double LookupMs, double ImportMs, double PrefillMs);

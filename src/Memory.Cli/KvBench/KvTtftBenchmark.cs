@@ -55,6 +55,7 @@ internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, 
 
             var times = new List<double>();
             var summaries = new List<GenerationSummary>();
+            var reads = new List<KvLowerTierReads>();
             bool dropped = false;
             for (int i = 0; i < repeats; i++)
             {
@@ -70,11 +71,17 @@ internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, 
 
                 times.Add(summary.TimeToFirstToken.TotalMilliseconds);
                 summaries.Add(summary);
+                // A fresh store per run: its counters are this run's lookup alone.
+                reads.Add((await restarted.StatsAsync(cancellationToken)).LowerTierReads);
             }
 
             long bytes = Directory.EnumerateFiles(directory, "*" + DiskBlockTier.Extension, SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
             double ms = Median(times);
-            disk.Add(new KvDiskTtft(level, Math.Round(ms, 2), Math.Round(Median(recompute) / ms, 2), dropped, bytes, Phases(summaries)));
+            var lookupPhases = new KvLookupPhases(
+                Math.Round(Median(reads.Select(r => r.ReadMs).ToList()), 2),
+                Math.Round(Median(reads.Select(r => r.DecodeMs).ToList()), 2),
+                Math.Round(Median(reads.Select(r => r.AdoptMs).ToList()), 2));
+            disk.Add(new KvDiskTtft(level, Math.Round(ms, 2), Math.Round(Median(recompute) / ms, 2), dropped, bytes, Phases(summaries), lookupPhases));
         }
 
         double recomputeMs = Median(recompute);

@@ -2,8 +2,8 @@ using Memory.KvCache;
 
 namespace Memory.Server.Contracts.Kv;
 
-/// <summary><c>GET /v1/kv/stats</c>: each tier's blocks, bytes and hit rate, the metadata totals, and this process's prefix reuse.</summary>
-internal sealed record KvStatsResponse(int BlockSize, IReadOnlyList<KvTierItem> Tiers, KvMetadataItem Metadata, long Lookups, long BlocksReused, long CorruptBlocksDropped)
+/// <summary><c>GET /v1/kv/stats</c>: each tier's blocks, bytes and hit rate, the metadata totals, and this process's prefix reuse and where its lower-tier reads spent their time.</summary>
+internal sealed record KvStatsResponse(int BlockSize, IReadOnlyList<KvTierItem> Tiers, KvMetadataItem Metadata, long Lookups, long BlocksReused, long CorruptBlocksDropped, KvLowerTierReadsItem LowerTierReads)
 {
     public static KvStatsResponse From(KvCacheStats stats) => new(
         stats.BlockSize,
@@ -11,5 +11,6 @@ internal sealed record KvStatsResponse(int BlockSize, IReadOnlyList<KvTierItem> 
         new KvMetadataItem(stats.Metadata.Blocks, stats.Metadata.PinnedBlocks, stats.Metadata.RawBytes, stats.Metadata.StoredBytes, stats.Metadata.Hits),
         stats.Lookups,
         stats.BlocksReused,
-        stats.CorruptBlocksDropped);
+        stats.CorruptBlocksDropped,
+        new KvLowerTierReadsItem(stats.LowerTierReads.Runs, stats.LowerTierReads.Blocks, stats.LowerTierReads.Bytes, stats.LowerTierReads.ReadMs, stats.LowerTierReads.DecodeMs, stats.LowerTierReads.AdoptMs));
 }
