@@ -40,10 +40,16 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         }
 
         _cache = new PagedKvCache(accelerator, config.NumLayers, config.KvDim, options.KvBlockSize, options.KvCacheTokens);
-        _buffers = new ForwardBuffers(accelerator, config, options.MaxBatchTokens, Math.Max(options.MaxBatchTokens, options.MaxSequences), _cache.BlockCount);
+        // Logit rows: one per sequence of a decode step, and one per token of an all-logits prefill chunk, which is cut to
+        // at most LogitChunk tokens. Not MaxBatchTokens rows: at its default of 2048 and a 152K vocabulary the buffer
+        // alone would be 1.2 GB of floats; at 512 it is 0.3 GB.
+        _buffers = new ForwardBuffers(accelerator, config, options.MaxBatchTokens, Math.Max(Math.Min(options.MaxBatchTokens, LogitChunk), options.MaxSequences), _cache.BlockCount);
         var invFreq = RopeFrequencies.Compute(config.HeadDim, config.RopeTheta, config.RopeScaling);
         _rope = new RopeTable(accelerator, invFreq);
     }
+
+    /// <summary>Most tokens of an all-logits prefill forward pass (<see cref="PrefillWithAllLogits"/>): the logits buffer's rows.</summary>
+    public const int LogitChunk = 512;
 
     public ModelConfig Config { get; }
 
@@ -131,7 +137,7 @@ public sealed partial class LlamaDecoder : IDecoder, IKvBlockAccess
         CheckOpen(sequence);
         CheckTokens(tokens);
         var result = new float[(long)tokens.Length * Config.VocabSize];
-        int chunk = _buffers.MaxTokens;
+        int chunk = Math.Min(_buffers.MaxTokens, _buffers.MaxLogitRows);
         for (int start = 0; start < tokens.Length; start += chunk)
         {
             cancellationToken.ThrowIfCancellationRequested();
