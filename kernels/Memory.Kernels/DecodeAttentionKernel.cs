@@ -276,15 +276,11 @@ public static class DecodeAttentionKernel
             // A key past the tile reads the last one (in range) and weighs nothing: no branch between the loads.
             int j1 = j0 + subsets;
             int k1 = Math.Min(j1, keys - 1);
-            var v0 = Widen(values[(j0 * quads) + quad]);
-            var v1 = Widen(values[(k1 * quads) + quad]);
+            var v0 = HalfBits.Widen(values[(j0 * quads) + quad]);
+            var v1 = HalfBits.Widen(values[(k1 * quads) + quad]);
             sums = sums.Add(probabilities, stride, j0, v0, 1f, heads).Add(probabilities, stride, k1, v1, j1 < keys ? 1f : 0f, heads);
         }
 
         return sums;
     }
-
-    private static Float4 Widen(ulong bits) => new(Element(bits, 0), Element(bits, 1), Element(bits, 2), Element(bits, 3));
-
-    private static float Element(ulong bits, int component) => (float)Interop.IntAsFloat((ushort)(bits >> (16 * component)));
 }

@@ -391,40 +391,24 @@ public sealed class DecoderKernels : IDisposable
 
         int keys = window > 0 && maxContext > window ? window : maxContext;
         int splits = keys > 2 * AttentionSplitKeys ? (keys + AttentionSplitKeys - 1) / AttentionSplitKeys : 1;
+        long rows = (long)tokens * heads * splits;
+        var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, scale, splits == 1 ? int.MaxValue : AttentionSplitKeys, splits, window);
+        var scratch = SplitScratch(rows, headDim, splits);
         if (UsesSharedKvAttention(heads, kvHeads, headDim))
         {
             // The same outputs and split rows from a group per (token, kv head, split), compiled per query-head count.
             int queryHeads = heads / kvHeads;
-            long rows = (long)tokens * heads * splits;
             var config = new KernelConfig(new Index1D(tokens * kvHeads * splits), new Index1D(AttentionGroupSize), SharedMemoryConfig.RequestDynamic<Float4>(DecodeAttentionKernel.SharedChunks(queryHeads, headDim, AttentionGroupSize)));
-            var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, scale, splits == 1 ? int.MaxValue : AttentionSplitKeys, splits, window);
-            if (splits > 1)
-            {
-                EnsureSplitScratch(rows * (headDim + 2));
-            }
-
-            _sharedKvAttention!(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, shape, SpecializedValue.New(queryHeads));
-            if (splits > 1)
-            {
-                _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
-            }
-
-            return;
+            _sharedKvAttention!(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, scratch, shape, SpecializedValue.New(queryHeads));
         }
-
-        if (splits == 1)
+        else
         {
-            _attention(new KernelConfig(tokens * heads, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, int.MaxValue, 1, window));
-            return;
+            _attention(new KernelConfig((int)rows, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, scratch, shape);
         }
-
-        long groups = (long)tokens * heads * splits;
-        EnsureSplitScratch(groups * (headDim + 2));
 
         // A separate merge launch: merging in the last split to finish (an atomic count per head) was measured slower on
         // the H200 (16.3 µs against 10.8 + 4.3 for attention and merge at context 512; docs/benchmarks.md).
-        _attention(new KernelConfig((int)groups, AttentionGroupSize), q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, new AttentionShape(heads, kvHeads, headDim, blockSize, scale, AttentionSplitKeys, splits, window));
-        _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(groups * headDim));
+        MergeSplits(output, tokens * heads * headDim, headDim, splits, rows);
     }
 
     /// <summary>
@@ -460,25 +444,16 @@ public sealed class DecoderKernels : IDisposable
         // per SM (at least 64 groups, so small accelerators and the CPU accelerator's tests take this path too), no
         // split shorter than a few decode splits' worth of keys, each a whole number of key tiles.
         int minimum = (((4 * AttentionSplitKeys) + keyTile - 1) / keyTile) * keyTile;
-        int wanted = Math.Max(64, 16 * _accelerator.NumMultiprocessors) / Math.Max(1, tiles * heads);
-        int splits = Math.Clamp(Math.Min(wanted, keys / minimum), 1, 64);
-        int splitKeys = splits == 1 ? int.MaxValue : (((keys + splits - 1) / splits) + keyTile - 1) / keyTile * keyTile;
+        var (splits, splitKeys) = PrefillSplits(keys, tiles * heads, Math.Max(64, 16 * _accelerator.NumMultiprocessors), minimum, keyTile);
         var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim), splitKeys, splits, window);
         long groups = (long)tiles * heads * splits;
         var config = registers
             ? new KernelConfig(new Index1D((int)groups), new Index1D(PrefillAttention64Kernel.GroupSize), SharedMemoryConfig.RequestDynamic<float>(PrefillAttention64Kernel.SharedFloats))
             : new KernelConfig(new Index1D((int)groups), new Index1D(PrefillGroupSize), SharedMemoryConfig.RequestDynamic<float>(PrefillAttentionKernel.SharedFloats(headDim)));
         var kernel = registers ? _prefillAttention64 : _prefillAttention;
-        if (splits == 1)
-        {
-            kernel(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
-            return;
-        }
-
         long rows = (long)tokens * heads * splits;
-        EnsureSplitScratch(rows * (headDim + 2));
-        kernel(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
-        _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
+        kernel(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, SplitScratch(rows, headDim, splits), tokens, shape);
+        MergeSplits(output, tokens * heads * headDim, headDim, splits, rows);
     }
 
     /// <summary>
@@ -491,21 +466,47 @@ public sealed class DecoderKernels : IDisposable
         const int keyTile = MmaPrefillAttentionKernel.KeyTile;
         int tiles = (tokens + MmaPrefillAttentionKernel.QueryTile - 1) / MmaPrefillAttentionKernel.QueryTile;
         int keys = window > 0 && maxContext > window ? window + tokens : maxContext;
-        int wanted = (8 * _accelerator.NumMultiprocessors) / Math.Max(1, tiles * heads);
-        int splits = Math.Clamp(Math.Min(wanted, keys / (8 * keyTile)), 1, 64);
-        int splitKeys = splits == 1 ? int.MaxValue : (((keys + splits - 1) / splits) + keyTile - 1) / keyTile * keyTile;
+        var (splits, splitKeys) = PrefillSplits(keys, tiles * heads, 8 * _accelerator.NumMultiprocessors, 8 * keyTile, keyTile);
         var shape = new AttentionShape(heads, kvHeads, headDim, blockSize, 1f / MathF.Sqrt(headDim), splitKeys, splits, window);
         var config = new KernelConfig((int)((long)tiles * heads * splits), MmaPrefillAttentionKernel.GroupSize);
         long rows = (long)tokens * heads * splits;
+        _mma!.PrefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, SplitScratch(rows, headDim, splits), tokens, shape);
+        MergeSplits(output, tokens * heads * headDim, headDim, splits, rows);
+    }
+
+    /// <summary>
+    /// How many key ranges a prefill attention splits each (query tile, head) into: enough for about
+    /// <paramref name="wantedGroups"/> groups, none shorter than <paramref name="minimumKeys"/>, at most 64; and the keys
+    /// of each, a whole number of key tiles (int.MaxValue with one split).
+    /// </summary>
+    private static (int Splits, int SplitKeys) PrefillSplits(int keys, int unsplitGroups, int wantedGroups, int minimumKeys, int keyTile)
+    {
+        int splits = Math.Clamp(Math.Min(wantedGroups / Math.Max(1, unsplitGroups), keys / minimumKeys), 1, 64);
+        int splitKeys = splits == 1 ? int.MaxValue : (((keys + splits - 1) / splits) + keyTile - 1) / keyTile * keyTile;
+        return (splits, splitKeys);
+    }
+
+    /// <summary>
+    /// The scratch an attention launch of <paramref name="rows"/> (token, head, split) rows writes its partial rows and
+    /// (max, sum) pairs to, in <see cref="PagedAttentionKernel.Merge"/>'s layout; grown when there are several splits
+    /// (with one, the kernels write the output and never touch it).
+    /// </summary>
+    private ArrayView<float> SplitScratch(long rows, int headDim, int splits)
+    {
         if (splits > 1)
         {
             EnsureSplitScratch(rows * (headDim + 2));
         }
 
-        _mma!.PrefillAttention(config, q, kCache, vCache, positions, tableOffsets, blockTable, output, _splitScratch.View, tokens, shape);
+        return _splitScratch.View;
+    }
+
+    /// <summary>With several splits, <see cref="PagedAttentionKernel.Merge"/> of the scratch's rows into <paramref name="output"/>.</summary>
+    private void MergeSplits(ArrayView<float> output, int outputs, int headDim, int splits, long rows)
+    {
         if (splits > 1)
         {
-            _attentionMerge(tokens * heads * headDim, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
+            _attentionMerge(outputs, _splitScratch.View, output, headDim, splits, (int)(rows * headDim));
         }
     }
 

@@ -47,9 +47,7 @@ internal readonly struct KeyOctFloats
             + ((qHi.X * hi.X) + (qHi.Y * hi.Y) + (qHi.Z * hi.Z) + (qHi.W * hi.W));
     }
 
-    private static Float4 Low(Bits128 bits) => new(Half(bits.A), Half(bits.A >> 16), Half(bits.B), Half(bits.B >> 16));
+    private static Float4 Low(Bits128 bits) => new(HalfBits.ToFloat(bits.A), HalfBits.ToFloat(bits.A >> 16), HalfBits.ToFloat(bits.B), HalfBits.ToFloat(bits.B >> 16));
 
-    private static Float4 High(Bits128 bits) => new(Half(bits.C), Half(bits.C >> 16), Half(bits.D), Half(bits.D >> 16));
-
-    private static float Half(uint bits) => (float)Interop.IntAsFloat((ushort)bits);
+    private static Float4 High(Bits128 bits) => new(HalfBits.ToFloat(bits.C), HalfBits.ToFloat(bits.C >> 16), HalfBits.ToFloat(bits.D), HalfBits.ToFloat(bits.D >> 16));
 }

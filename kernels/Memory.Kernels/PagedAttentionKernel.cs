@@ -243,7 +243,6 @@ public static class PagedAttentionKernel
         {
             target[targetBase + d3] = acc3 * inverse;
         }
-
     }
 
     /// <summary>q · key over the staged (scaled) query, four independent sums so the key's loads overlap.</summary>
@@ -300,13 +299,9 @@ public static class PagedAttentionKernel
 
         var lo = qs4[2 * oct];
         var hi = qs4[(2 * oct) + 1];
-        return ((lo.X * HalfLow(bits.A)) + (lo.Y * HalfHigh(bits.A)) + (lo.Z * HalfLow(bits.B)) + (lo.W * HalfHigh(bits.B)))
-            + ((hi.X * HalfLow(bits.C)) + (hi.Y * HalfHigh(bits.C)) + (hi.Z * HalfLow(bits.D)) + (hi.W * HalfHigh(bits.D)));
+        return ((lo.X * HalfBits.ToFloat(bits.A)) + (lo.Y * HalfBits.ToFloat(bits.A >> 16)) + (lo.Z * HalfBits.ToFloat(bits.B)) + (lo.W * HalfBits.ToFloat(bits.B >> 16)))
+            + ((hi.X * HalfBits.ToFloat(bits.C)) + (hi.Y * HalfBits.ToFloat(bits.C >> 16)) + (hi.Z * HalfBits.ToFloat(bits.D)) + (hi.W * HalfBits.ToFloat(bits.D >> 16)));
     }
-
-    private static float HalfLow(uint bits) => (float)Interop.IntAsFloat((ushort)bits);
-
-    private static float HalfHigh(uint bits) => (float)Interop.IntAsFloat((ushort)(bits >> 16));
 
     /// <summary>The same over 8-byte loads of four fp16 key elements, four loads in flight.</summary>
     private static float KeyDotPacked(ArrayView<float> qs, ArrayView<ulong> k4, int kq, int quads)

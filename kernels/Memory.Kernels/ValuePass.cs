@@ -42,13 +42,11 @@ internal readonly struct ValuePass
 
     /// <summary>Σ p · v[component] over the pass's keys (component 0–3 of the thread's quad).</summary>
     public float Sum(int component) =>
-        (((_p0 * Half(_e0, component)) + (_p1 * Half(_e1, component))) + ((_p2 * Half(_e2, component)) + (_p3 * Half(_e3, component))))
-        + (((_p4 * Half(_e4, component)) + (_p5 * Half(_e5, component))) + ((_p6 * Half(_e6, component)) + (_p7 * Half(_e7, component))));
+        (((_p0 * HalfBits.ToFloat(_e0, component)) + (_p1 * HalfBits.ToFloat(_e1, component))) + ((_p2 * HalfBits.ToFloat(_e2, component)) + (_p3 * HalfBits.ToFloat(_e3, component))))
+        + (((_p4 * HalfBits.ToFloat(_e4, component)) + (_p5 * HalfBits.ToFloat(_e5, component))) + ((_p6 * HalfBits.ToFloat(_e6, component)) + (_p7 * HalfBits.ToFloat(_e7, component))));
 
     private static ulong Quad(ArrayView<ulong> v4, ArrayView<int> blockTable, int tableOffset, int tile, int key, int inTile, int blockSize, int kvDim, int headOffset, int quad) =>
         key < inTile ? v4[(PagedAttentionKernel.ValueBase(blockTable, tableOffset, tile + key, blockSize, kvDim, headOffset) / 4) + quad] : 0UL;
 
     private static float Probability(ArrayView<float> ps, int key, int inTile) => key < inTile ? ps[key] : 0f;
-
-    private static float Half(ulong bits, int component) => (float)Interop.IntAsFloat((ushort)(bits >> (16 * component)));
 }
