@@ -51,6 +51,9 @@ public sealed class KvCacheOptions
     /// </summary>
     public bool IsolateTenants { get; set; }
 
+    /// <summary>Blocks of a prefix read from disk or Redis per codec batch; each batch decodes while the next is read.</summary>
+    public int LowerTierBatchBlocks { get; set; } = KvCacheStore.DefaultLowerTierBatchBlocks;
+
     /// <summary>Where the codec's quantise kernels run: Auto (CUDA when present), Cuda or Cpu.</summary>
     public AcceleratorPreference Accelerator { get; set; } = AcceleratorPreference.Auto;
 
@@ -72,6 +75,11 @@ public sealed class KvCacheOptions
             {
                 yield return $"KvCache:{name} '{level}' is not one of {string.Join(", ", Codec.KvCodecPreset.All.Select(p => p.Name))}.";
             }
+        }
+
+        if (LowerTierBatchBlocks < 1)
+        {
+            yield return $"KvCache:LowerTierBatchBlocks must be at least 1 (got {LowerTierBatchBlocks}).";
         }
 
         if (RedisTtl <= TimeSpan.Zero)

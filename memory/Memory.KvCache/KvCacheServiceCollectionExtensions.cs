@@ -70,7 +70,10 @@ public static class KvCacheServiceCollectionExtensions
                 disk,
                 redis,
                 options.DiskWriteThrough,
-                loggers.CreateLogger<KvCacheStore>());
+                loggers.CreateLogger<KvCacheStore>())
+            {
+                LowerTierBatchBlocks = options.LowerTierBatchBlocks,
+            };
         });
         services.AddSingleton(provider => new KvPrefixCache(
             provider.GetRequiredService<KvCacheStore>(),

@@ -39,6 +39,8 @@ public sealed class KvCacheStore : IDisposable
     private long _readTicks;
     private long _decodeTicks;
     private long _adoptTicks;
+    private long _decodeWorkTicks;
+    private readonly KvDecodeProfile _decodeProfile = new();
 
     public KvCacheStore(int blockSize, KvBlockCodec codec, IKvMetadataStore metadata, HostBlockTier host, PinSet pins, DiskBlockTier? disk, RedisBlockTier? redis, bool diskWriteThrough, ILogger<KvCacheStore> logger)
     {
@@ -55,6 +57,19 @@ public sealed class KvCacheStore : IDisposable
     }
 
     public int BlockSize { get; }
+
+    /// <summary>
+    /// Blocks of a lower-tier run per codec batch: a batch decodes while the next one is read. Smaller batches hide more
+    /// of the reads behind decoding but pay the codec's per-call cost (on a GPU codec, a launch's serial rANS lanes) more
+    /// often; a value at least the run's length decodes the run in one batch once it is all read.
+    /// </summary>
+    public int LowerTierBatchBlocks
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(LowerTierBatchBlocks), value, "at least one block per batch");
+    } = DefaultLowerTierBatchBlocks;
+
+    public const int DefaultLowerTierBatchBlocks = 16;
 
     public KvBlockCodec Codec => _codec;
 
@@ -258,7 +273,8 @@ public sealed class KvCacheStore : IDisposable
         var summary = await _metadata.SummaryAsync(cancellationToken);
         var reads = new KvLowerTierReads(
             Interlocked.Read(ref _runs), Interlocked.Read(ref _runBlocks), Interlocked.Read(ref _runBytes),
-            Milliseconds(ref _readTicks), Milliseconds(ref _decodeTicks), Milliseconds(ref _adoptTicks));
+            Milliseconds(ref _readTicks), Milliseconds(ref _decodeTicks), Milliseconds(ref _adoptTicks),
+            Milliseconds(ref _decodeWorkTicks), _decodeProfile.Snapshot());
         return new KvCacheStats(BlockSize, tiers, summary, Interlocked.Read(ref _lookups), Interlocked.Read(ref _reused), Interlocked.Read(ref _corrupt), reads);
     }
 
@@ -359,50 +375,90 @@ public sealed class KvCacheStore : IDisposable
     }
 
     /// <summary>
-    /// Blocks keys[first], keys[first + 1], … that are not in host memory, read from the lower tiers and decoded in one
-    /// batch, up to the first miss; each verified and added to host memory (acquired) like <see cref="FindAsync"/>'s.
-    /// Empty when the first is missing or when any read block fails to decode: the caller then goes block by block,
-    /// which drops the corrupt one and tries the next tier for it.
+    /// Blocks keys[first], keys[first + 1], … that are not in host memory, read from the lower tiers up to the first
+    /// miss and decoded in codec batches of <see cref="LowerTierBatchBlocks"/>, each batch decoding while the next is
+    /// read; each block verified and added to host memory (acquired) like <see cref="FindAsync"/>'s. Empty when the
+    /// first is missing or when any read block fails to decode: the caller then goes block by block, which drops the
+    /// corrupt one and tries the next tier for it.
     /// </summary>
     private async Task<List<(KvBlock Block, string Source)>> ReadLowerRunAsync(IReadOnlyList<BlockKey> keys, int first, BlockKey prefix, ReadOnlyMemory<int> tokens, KvModel model, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
-        var read = new List<(byte[] Data, IKvBlobTier Tier)>();
-        int next = first;
-        while (next < keys.Count && !_host.Contains(keys[next]))
+        var tiers = new List<IKvBlobTier>();
+        var batch = new List<byte[]>();
+        var decodes = new List<Task<KvBlock[]?>>();
+        long bytes = 0;
+        void Add(byte[] data, IKvBlobTier tier)
         {
-            // The disk tier's index says which blocks it holds, so a run of them is read concurrently (one file at a
-            // time left a 16K prefix's 63 reads queued behind each other with the page cache cold).
-            int onDisk = 0;
-            while (_disk is not null && onDisk < DiskReadAhead && next + onDisk < keys.Count && !_host.Contains(keys[next + onDisk]) && await _disk.ContainsAsync(keys[next + onDisk], cancellationToken))
+            batch.Add(data);
+            tiers.Add(tier);
+            bytes += data.Length;
+            if (batch.Count >= LowerTierBatchBlocks)
             {
-                onDisk++;
+                StartDecode();
             }
-
-            if (onDisk > 0)
-            {
-                var files = await Task.WhenAll(Enumerable.Range(next, onDisk).Select(i => _disk!.GetAsync(keys[i], cancellationToken)));
-                int got = files.TakeWhile(f => f is not null).Count();
-                read.AddRange(files.Take(got).Select(f => (f!, (IKvBlobTier)_disk!)));
-                next += got;
-                if (got == onDisk)
-                {
-                    continue;
-                }
-            }
-
-            // Not on disk (or its file went away): the other tiers, one block at a time.
-            var (data, tier) = await ReadBlobAsync(keys[next], cancellationToken);
-            if (data is null)
-            {
-                break;
-            }
-
-            read.Add((data, tier!));
-            next++;
         }
 
-        if (read.Count == 0)
+        void StartDecode()
+        {
+            if (batch.Count > 0)
+            {
+                var items = batch.ToArray();
+                batch.Clear();
+                decodes.Add(Task.Run(() => DecodeRun(items), CancellationToken.None));
+            }
+        }
+
+        try
+        {
+            int next = first;
+            while (next < keys.Count && !_host.Contains(keys[next]))
+            {
+                // The disk tier's index says which blocks it holds, so a run of them is read concurrently (one file at a
+                // time left a 16K prefix's 63 reads queued behind each other with the page cache cold).
+                int onDisk = 0;
+                while (_disk is not null && onDisk < DiskReadAhead && next + onDisk < keys.Count && !_host.Contains(keys[next + onDisk]) && await _disk.ContainsAsync(keys[next + onDisk], cancellationToken))
+                {
+                    onDisk++;
+                }
+
+                if (onDisk > 0)
+                {
+                    var files = await Task.WhenAll(Enumerable.Range(next, onDisk).Select(i => _disk!.GetAsync(keys[i], cancellationToken)));
+                    int got = files.TakeWhile(f => f is not null).Count();
+                    foreach (var file in files.Take(got))
+                    {
+                        Add(file!, _disk!);
+                    }
+
+                    next += got;
+                    if (got == onDisk)
+                    {
+                        continue;
+                    }
+                }
+
+                // Not on disk (or its file went away): the other tiers, one block at a time.
+                var (data, tier) = await ReadBlobAsync(keys[next], cancellationToken);
+                if (data is null)
+                {
+                    break;
+                }
+
+                Add(data, tier!);
+                next++;
+            }
+
+            StartDecode();
+        }
+        catch
+        {
+            // Batches already decoding finish on their own; their blocks were never adopted, so nothing leaks.
+            _ = Task.WhenAll(decodes).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            throw;
+        }
+
+        if (tiers.Count == 0)
         {
             return [];
         }
@@ -410,29 +466,22 @@ public sealed class KvCacheStore : IDisposable
         long readDone = Stopwatch.GetTimestamp();
         Interlocked.Add(ref _readTicks, readDone - started);
         Interlocked.Increment(ref _runs);
-        Interlocked.Add(ref _runBlocks, read.Count);
-        Interlocked.Add(ref _runBytes, read.Sum(r => (long)r.Data.Length));
-        KvBlock[] decoded;
-        try
-        {
-            decoded = KvBlockFormat.ReadBatch(read.Select(r => r.Data).ToArray(), _codec);
-        }
-        catch (KvCodecException)
+        Interlocked.Add(ref _runBlocks, tiers.Count);
+        Interlocked.Add(ref _runBytes, bytes);
+        var batches = await Task.WhenAll(decodes);
+        // Only the decoding that the reads did not hide: the lookup's wait once the last byte is in.
+        Interlocked.Add(ref _decodeTicks, Stopwatch.GetTimestamp() - readDone);
+        if (batches.Any(b => b is null))
         {
             return [];
         }
-        finally
-        {
-            Interlocked.Add(ref _decodeTicks, Stopwatch.GetTimestamp() - readDone);
-        }
 
         long adoptStart = Stopwatch.GetTimestamp();
-
         var run = new List<(KvBlock Block, string Source)>();
-        for (int j = 0; j < decoded.Length; j++)
+        int j = 0;
+        foreach (var block in batches.SelectMany(b => b!))
         {
-            var block = decoded[j];
-            var tier = read[j].Tier;
+            var tier = tiers[j];
             if (!await AdoptAsync(block, tier, keys[first + j], prefix, tokens.Slice((first + j) * BlockSize, BlockSize), model, cancellationToken))
             {
                 break;
@@ -440,10 +489,29 @@ public sealed class KvCacheStore : IDisposable
 
             run.Add((block, tier.Name));
             prefix = block.Key;
+            j++;
         }
 
         Interlocked.Add(ref _adoptTicks, Stopwatch.GetTimestamp() - adoptStart);
         return run;
+    }
+
+    /// <summary>One codec batch of a lower-tier run; null when any item is corrupt (the caller falls back block by block).</summary>
+    private KvBlock[]? DecodeRun(byte[][] items)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            return KvBlockFormat.ReadBatch(items, _codec, _decodeProfile);
+        }
+        catch (KvCodecException)
+        {
+            return null;
+        }
+        finally
+        {
+            Interlocked.Add(ref _decodeWorkTicks, Stopwatch.GetTimestamp() - started);
+        }
     }
 
     private static double Milliseconds(ref long ticks) => Math.Round(Interlocked.Read(ref ticks) * 1000.0 / Stopwatch.Frequency, 3);

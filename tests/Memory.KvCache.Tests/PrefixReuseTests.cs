@@ -50,8 +50,11 @@ public sealed class PrefixReuseTests(CpuAccelerator cpu) : IDisposable
         Assert.True(stats.BlocksReused >= 4);
     }
 
-    [Fact]
-    public async Task After_a_restart_the_blocks_come_back_from_the_disk_tier()
+    // 16: the run's three blocks in one codec batch; 1: three batches, each decoding while the next is read.
+    [Theory]
+    [InlineData(16)]
+    [InlineData(1)]
+    public async Task After_a_restart_the_blocks_come_back_from_the_disk_tier(int batchBlocks)
     {
         using var decoder = TinyModel.Open();
         var expected = await BaselineAsync(decoder);
@@ -62,7 +65,7 @@ public sealed class PrefixReuseTests(CpuAccelerator cpu) : IDisposable
             await scheduler.DrainStoresAsync(CancellationToken.None);
         }
 
-        using var restarted = Store(disk: true);
+        using var restarted = Store(disk: true, batchBlocks: batchBlocks);
         await using var again = TinyModel.Scheduler(decoder, new KvPrefixCache(restarted, isolateTenants: false));
         var result = await TinyModel.RunAsync(again, TinyModel.Greedy(Prompt));
         Assert.Equal(48, result.Summary.CachedPromptTokens);
@@ -74,7 +77,8 @@ public sealed class PrefixReuseTests(CpuAccelerator cpu) : IDisposable
         Assert.Equal(1, reads.Runs);
         Assert.Equal(3, reads.Blocks);
         Assert.True(reads.Bytes > 0);
-        Assert.True(reads.ReadMs >= 0 && reads.DecodeMs > 0 && reads.AdoptMs >= 0, $"read {reads.ReadMs} ms, decode {reads.DecodeMs} ms, adopt {reads.AdoptMs} ms");
+        Assert.True(reads.ReadMs >= 0 && reads.DecodeMs >= 0 && reads.AdoptMs >= 0 && reads.DecodeWorkMs > 0, $"read {reads.ReadMs} ms, decode waited {reads.DecodeMs} ms, adopt {reads.AdoptMs} ms, decode work {reads.DecodeWorkMs} ms");
+        Assert.True(reads.DecodePhasesMs["Envelope"] > 0 && reads.DecodePhasesMs["Headers"] > 0, string.Join(", ", reads.DecodePhasesMs));
     }
 
     [Fact]
@@ -97,8 +101,11 @@ public sealed class PrefixReuseTests(CpuAccelerator cpu) : IDisposable
         Assert.Equal(expected, result.Tokens);
     }
 
-    [Fact]
-    public async Task A_corrupt_block_on_disk_is_dropped_and_recomputed()
+    // 1: the corrupt block is in the run's second codec batch, after a good one has already decoded.
+    [Theory]
+    [InlineData(16)]
+    [InlineData(1)]
+    public async Task A_corrupt_block_on_disk_is_dropped_and_recomputed(int batchBlocks)
     {
         using var decoder = TinyModel.Open();
         var expected = await BaselineAsync(decoder);
@@ -116,7 +123,7 @@ public sealed class PrefixReuseTests(CpuAccelerator cpu) : IDisposable
         bytes[bytes.Length / 2] ^= 0x5A;
         await File.WriteAllBytesAsync(secondBlock, bytes);
 
-        using var restarted = Store(disk: true);
+        using var restarted = Store(disk: true, batchBlocks: batchBlocks);
         await using var again = TinyModel.Scheduler(decoder, new KvPrefixCache(restarted, isolateTenants: false));
         var result = await TinyModel.RunAsync(again, TinyModel.Greedy(Prompt));
         Assert.Equal(16, result.Summary.CachedPromptTokens);
@@ -147,7 +154,7 @@ public sealed class PrefixReuseTests(CpuAccelerator cpu) : IDisposable
         return (await TinyModel.RunAsync(plain, TinyModel.Greedy(Prompt))).Tokens;
     }
 
-    private KvCacheStore Store(bool disk, bool redis = false, string metadataFile = "a.db")
+    private KvCacheStore Store(bool disk, bool redis = false, string metadataFile = "a.db", int batchBlocks = KvCacheStore.DefaultLowerTierBatchBlocks)
     {
         var pins = new PinSet();
         return new KvCacheStore(
@@ -159,6 +166,9 @@ public sealed class PrefixReuseTests(CpuAccelerator cpu) : IDisposable
             disk ? new DiskBlockTier(Path.Combine(_directory, "disk"), 1L << 30, KvCodecPreset.Lossless, pins, NullLogger.Instance) : null,
             redis ? new RedisBlockTier(RedisBlockTier.Connect(TestServers.Redis, TimeSpan.FromSeconds(5)), _redisPrefix, TimeSpan.FromMinutes(5), 1L << 24, KvCodecPreset.Lossless, NullLogger.Instance) : null,
             diskWriteThrough: true,
-            NullLogger<KvCacheStore>.Instance);
+            NullLogger<KvCacheStore>.Instance)
+        {
+            LowerTierBatchBlocks = batchBlocks,
+        };
     }
 }

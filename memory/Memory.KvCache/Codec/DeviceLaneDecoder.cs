@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -48,7 +49,7 @@ internal sealed class DeviceLaneDecoder : IDisposable
     /// <paramref name="results"/>; <paramref name="sections"/> are each item's sections in stream order (keys and values of
     /// layer 0, then layer 1, …). The caller holds the device and has bound its accelerator.
     /// </summary>
-    public void Decode(IReadOnlyList<byte[]> data, IReadOnlyList<KvBitstreamHeader> headers, IReadOnlyList<int> items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results)
+    public void Decode(IReadOnlyList<byte[]> data, IReadOnlyList<KvBitstreamHeader> headers, IReadOnlyList<int> items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results, KvDecodeProfile? profile)
     {
         // Uploaded on first use, here rather than in the constructor: only now is the accelerator bound to this thread.
         var accelerator = _kernels.Accelerator;
@@ -68,13 +69,14 @@ internal sealed class DeviceLaneDecoder : IDisposable
                 end++;
             }
 
-            DecodeLaunch(data, headers, items.Skip(first).Take(end - first).ToArray(), sections, results);
+            DecodeLaunch(data, headers, items.Skip(first).Take(end - first).ToArray(), sections, results, profile);
             first = end;
         }
     }
 
-    private void DecodeLaunch(IReadOnlyList<byte[]> data, IReadOnlyList<KvBitstreamHeader> headers, int[] items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results)
+    private void DecodeLaunch(IReadOnlyList<byte[]> data, IReadOnlyList<KvBitstreamHeader> headers, int[] items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results, KvDecodeProfile? profile)
     {
+        long lap = Stopwatch.GetTimestamp();
         // Slices of an item: its keys' layers, then its values' layers, so each tensor is one contiguous run.
         var itemBytes = new long[items.Length];
         var itemElements = new long[items.Length + 1];
@@ -115,6 +117,7 @@ internal sealed class DeviceLaneDecoder : IDisposable
         // The batch's bytes, lanes and grid steps go up in one copy each (page-locked staging, filled in parallel).
         var inputHost = _input.Host(bytes);
         Parallel.For(0, items.Length, n => data[items[n]].CopyTo(inputHost.AsSpan(checked((int)itemBytes[n]))));
+        lap = profile?.Lap(KvDecodePhase.Prepare, lap) ?? lap;
         var input = _input.Upload(bytes);
         var laneArray = lanes.ToArray();
         laneArray.CopyTo(_lanes.Host(laneArray.Length), 0);
@@ -150,8 +153,10 @@ internal sealed class DeviceLaneDecoder : IDisposable
             }
         }
 
+        lap = profile?.Lap(KvDecodePhase.Device, lap) ?? lap;
         // One copy of every block's keys and values into page-locked memory, then into the results in parallel.
         var decoded = _output.Download(output);
+        lap = profile?.Lap(KvDecodePhase.Download, lap) ?? lap;
         Parallel.For(0, items.Length, n =>
         {
             var result = results[items[n]];
@@ -159,6 +164,7 @@ internal sealed class DeviceLaneDecoder : IDisposable
             decoded.AsSpan(checked((int)itemElements[n]), tensor).CopyTo(result.Keys);
             decoded.AsSpan(checked((int)(itemElements[n] + tensor)), tensor).CopyTo(result.Values);
         });
+        profile?.Lap(KvDecodePhase.CopyOut, lap);
     }
 
     public void Dispose()

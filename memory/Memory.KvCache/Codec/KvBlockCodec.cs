@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
 using Memory.Kernels;
@@ -141,9 +142,10 @@ public sealed class KvBlockCodec : IDisposable
     }
 
     /// <summary>Decodes every bitstream; a corrupt one throws <see cref="KvCodecException"/> (nothing is returned for the batch).</summary>
-    public KvTensors[] DecodeBatch(IReadOnlyList<byte[]> items)
+    public KvTensors[] DecodeBatch(IReadOnlyList<byte[]> items, KvDecodeProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(items);
+        long started = Stopwatch.GetTimestamp();
         var headers = new KvBitstreamHeader[items.Count];
         var results = new KvTensors[items.Count];
         var itemSections = new (int Start, int Length)[items.Count][];
@@ -158,6 +160,7 @@ public sealed class KvBlockCodec : IDisposable
             int elements = checked((int)((long)headers[i].Layers * headers[i].Tokens * headers[i].Channels));
             results[i] = new KvTensors(headers[i].Layers, headers[i].Tokens, headers[i].Channels, GC.AllocateUninitializedArray<ushort>(elements), GC.AllocateUninitializedArray<ushort>(elements));
         });
+        profile?.Lap(KvDecodePhase.Headers, started);
         var jobs = new List<(int Item, int Layer, bool Keys, int Start, int Length)>();
         for (int i = 0; i < items.Count; i++)
         {
@@ -168,6 +171,7 @@ public sealed class KvBlockCodec : IDisposable
             }
         }
 
+        long sectionsStarted = Stopwatch.GetTimestamp();
         if (_kernels is null || headers.All(h => !h.Quantized))
         {
             ParallelCoding.For(jobs.Count, j =>
@@ -193,10 +197,11 @@ public sealed class KvBlockCodec : IDisposable
                     ArrayPool<short>.Shared.Return(q);
                 }
             });
+            profile?.Lap(KvDecodePhase.HostSections, sectionsStarted);
         }
         else
         {
-            DecodeOnDevice(items, headers, jobs, itemSections, results);
+            DecodeOnDevice(items, headers, jobs, itemSections, results, profile);
         }
 
         return results;
@@ -262,20 +267,22 @@ public sealed class KvBlockCodec : IDisposable
     }
 
     /// <summary>Lossless sections on the host in parallel; every quantised section's lanes in one device launch.</summary>
-    private void DecodeOnDevice(IReadOnlyList<byte[]> items, KvBitstreamHeader[] headers, List<(int Item, int Layer, bool Keys, int Start, int Length)> jobs, (int Start, int Length)[][] itemSections, KvTensors[] results)
+    private void DecodeOnDevice(IReadOnlyList<byte[]> items, KvBitstreamHeader[] headers, List<(int Item, int Layer, bool Keys, int Start, int Length)> jobs, (int Start, int Length)[][] itemSections, KvTensors[] results, KvDecodeProfile? profile)
     {
+        long started = Stopwatch.GetTimestamp();
         var lossless = Enumerable.Range(0, jobs.Count).Where(j => !headers[jobs[j].Item].Quantized).ToArray();
         ParallelCoding.For(lossless.Length, n =>
         {
             var (i, l, keys, start, length) = jobs[lossless[n]];
             LosslessPlaneCoder.Decode(items[i].AsSpan(start, length), headers[i].Tokens, headers[i].Channels, Plane(results[i], l, keys));
         });
+        profile?.Lap(KvDecodePhase.HostSections, started);
 
         var quantized = Enumerable.Range(0, items.Count).Where(i => headers[i].Quantized).ToArray();
         lock (_device)
         {
             Accelerator.Bind();
-            _laneDecoder!.Decode(items, headers, quantized, itemSections, results);
+            _laneDecoder!.Decode(items, headers, quantized, itemSections, results, profile);
         }
     }
 

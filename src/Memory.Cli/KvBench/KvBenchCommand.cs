@@ -31,11 +31,12 @@ internal static class KvBenchCommand
         var presets = new Option<string?>("--presets") { Description = "Extra quantised levels to measure, 'NAME=KEYFIRST,KEYLAST,VALUEFIRST,VALUELAST;…' (relative steps of the first and last layer)." };
         var accelerator = new Option<AcceleratorPreference>("--accelerator") { Description = "Auto (CUDA when present), Cuda or Cpu.", DefaultValueFactory = _ => AcceleratorPreference.Auto };
         var codecBatch = new Option<int>("--codec-batch-mb") { Description = "fp16 MiB of KV per timed codec call (the windows' blocks, repeated); throughput of one large batch.", DefaultValueFactory = _ => (int)(KvCodecBenchmark.DefaultThroughputBytes >> 20) };
+        var lowerTierBatch = new Option<int>("--lower-tier-batch") { Description = "Blocks per codec batch when a prefix is read from disk (each batch decodes while the next is read).", DefaultValueFactory = _ => KvCacheStore.DefaultLowerTierBatchBlocks };
         var codecAccelerator = new Option<AcceleratorPreference?>("--codec-accelerator") { Description = "Accelerator of the codec's quantise kernels (default: --accelerator; Cpu quantises on the host)." };
 
         var command = new Command("kv", "KV codec size, quality and speed; time to first token from each tier.")
         {
-            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, presets, accelerator, codecAccelerator, codecBatch,
+            json, model, text, windows, window, blockSize, ttftContext, repeats, diskLevels, dropCache, presets, accelerator, codecAccelerator, codecBatch, lowerTierBatch,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -52,9 +53,9 @@ internal static class KvBenchCommand
 
             string? textPath = parse.GetValue(text);
             int windowCount = textPath is null ? 0 : parse.GetValue(windows);
-            if (windowCount < 0 || windowTokens < 2 || block < 1 || repeatCount < 1 || ttft < 0)
+            if (windowCount < 0 || windowTokens < 2 || block < 1 || repeatCount < 1 || ttft < 0 || parse.GetValue(lowerTierBatch) < 1)
             {
-                throw new CliFailureException("--window, --block-size and --repeats must be positive, --windows and --ttft-context not negative");
+                throw new CliFailureException("--window, --block-size, --repeats and --lower-tier-batch must be positive, --windows and --ttft-context not negative");
             }
 
             if (windowCount == 0 && ttft == 0)
@@ -112,7 +113,7 @@ internal static class KvBenchCommand
                 string work = Path.Combine(Path.GetTempPath(), "memory-bench-kv-" + Guid.NewGuid().ToString("N"));
                 try
                 {
-                    ttftResult = await new KvTtftBenchmark(decoder, codecDevice.Codec, work).RunAsync(tokens[..ttft], repeatCount, levels, parse.GetValue(dropCache), progress, ct);
+                    ttftResult = await new KvTtftBenchmark(decoder, codecDevice.Codec, work, parse.GetValue(lowerTierBatch)).RunAsync(tokens[..ttft], repeatCount, levels, parse.GetValue(dropCache), progress, ct);
                 }
                 finally
                 {

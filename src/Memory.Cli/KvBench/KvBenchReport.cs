@@ -54,8 +54,12 @@ internal sealed record KvTtftResult(
 /// </summary>
 internal sealed record KvDiskTtft(string Level, double Ms, double Speedup, bool PageCacheDropped, long BytesOnDisk, KvTtftPhases Phases, KvLookupPhases LookupPhases);
 
-/// <summary>A disk lookup's time (medians over the runs): reading the block files, decoding them (checksums and codec), verifying and admitting them.</summary>
-internal sealed record KvLookupPhases(double ReadMs, double DecodeMs, double AdoptMs);
+/// <summary>
+/// A disk lookup's time (medians over the runs): reading the block files, the decoding waited for once they were read
+/// (checksums and codec; batches decode while later ones are read), verifying and admitting them; then the decode work
+/// itself, hidden or not, in all and by <see cref="Memory.KvCache.Codec.KvDecodePhase"/>.
+/// </summary>
+internal sealed record KvLookupPhases(double ReadMs, double DecodeMs, double AdoptMs, double DecodeWorkMs, IReadOnlyDictionary<string, double> DecodePhasesMs);
 
 /// <summary>Where a time to first token went (medians): finding the cached prefix (reading and decoding blocks from a lower tier included), copying it into the decoder, prefilling the rest.</summary>
 internal sealed record KvTtftPhases(double LookupMs, double ImportMs, double PrefillMs);

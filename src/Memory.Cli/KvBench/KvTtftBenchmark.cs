@@ -13,7 +13,7 @@ namespace Memory.Cli.KvBench;
 /// prefix in host memory, and with its prefix read back from the disk tier at each given codec level by a fresh
 /// store (empty host memory), as a restarted process would. Each figure is the median of several runs.
 /// </summary>
-internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, string workDirectory)
+internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, string workDirectory, int lowerTierBatchBlocks)
 {
     public async Task<KvTtftResult> RunAsync(int[] prompt, int repeats, IReadOnlyList<string> diskLevels, bool dropPageCache, IProgress<string>? progress, CancellationToken cancellationToken)
     {
@@ -80,7 +80,9 @@ internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, 
             var lookupPhases = new KvLookupPhases(
                 Math.Round(Median(reads.Select(r => r.ReadMs).ToList()), 2),
                 Math.Round(Median(reads.Select(r => r.DecodeMs).ToList()), 2),
-                Math.Round(Median(reads.Select(r => r.AdoptMs).ToList()), 2));
+                Math.Round(Median(reads.Select(r => r.AdoptMs).ToList()), 2),
+                Math.Round(Median(reads.Select(r => r.DecodeWorkMs).ToList()), 2),
+                reads[0].DecodePhasesMs.Keys.ToDictionary(phase => phase, phase => Math.Round(Median(reads.Select(r => r.DecodePhasesMs[phase]).ToList()), 2)));
             disk.Add(new KvDiskTtft(level, Math.Round(ms, 2), Math.Round(Median(recompute) / ms, 2), dropped, bytes, Phases(summaries), lookupPhases));
         }
 
@@ -105,7 +107,10 @@ internal sealed class KvTtftBenchmark(LlamaDecoder decoder, KvBlockCodec codec, 
             new DiskBlockTier(Path.Combine(directory, "blocks"), 64L << 30, level, pins, NullLogger.Instance),
             redis: null,
             diskWriteThrough: true,
-            NullLogger<KvCacheStore>.Instance);
+            NullLogger<KvCacheStore>.Instance)
+        {
+            LowerTierBatchBlocks = lowerTierBatchBlocks,
+        };
     }
 
     private static async Task<GenerationSummary> FirstTokenAsync(GenerationScheduler scheduler, int[] prompt, CancellationToken cancellationToken)

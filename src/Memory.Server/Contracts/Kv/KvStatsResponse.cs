@@ -12,5 +12,5 @@ internal sealed record KvStatsResponse(int BlockSize, IReadOnlyList<KvTierItem> 
         stats.Lookups,
         stats.BlocksReused,
         stats.CorruptBlocksDropped,
-        new KvLowerTierReadsItem(stats.LowerTierReads.Runs, stats.LowerTierReads.Blocks, stats.LowerTierReads.Bytes, stats.LowerTierReads.ReadMs, stats.LowerTierReads.DecodeMs, stats.LowerTierReads.AdoptMs));
+        new KvLowerTierReadsItem(stats.LowerTierReads.Runs, stats.LowerTierReads.Blocks, stats.LowerTierReads.Bytes, stats.LowerTierReads.ReadMs, stats.LowerTierReads.DecodeMs, stats.LowerTierReads.AdoptMs, stats.LowerTierReads.DecodeWorkMs, stats.LowerTierReads.DecodePhasesMs));
 }
