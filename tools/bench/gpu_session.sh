@@ -9,7 +9,7 @@
 # defaults, tensor cores off, the SIMT prefill attention, 1024- and 2048-token chunks);
 # few-token-ab: few-token-{0,4,8}.json (bench decode at batches 1, 8, 32 with the few-token product off, tile 4, tile 8);
 # attention-ab: attention-{true,false}-{32,64,128,256}.json (the shared-KV decode attention on / off by split length);
-# lookup-ab: lookup-{4,16,64}.json (TTFT of a 16K prefix from disk, balanced, by codec batch of the lower-tier read).
+# lookup-ab: lookup-{8,16,32,64}.json (TTFT of a 16K prefix from disk, balanced, by codec batch of the lower-tier read).
 # session.log holds nvidia-smi, versions and timings.
 set -uo pipefail
 exec > >(tee -a "$OUT/session.log") 2>&1
@@ -55,9 +55,9 @@ for part in "$@"; do
         done
       done ;;
     lookup-ab)
-      # A 16K prefix read back from disk (balanced) with the run decoded in codec batches of 4, 16 (the default) and 64
+      # A 16K prefix read back from disk (balanced) with the run decoded in codec batches of 16 (the default), 64, 8 and 32
       # blocks (64: the whole 63-block run in one batch once it is all read, as before batches decoded behind reads).
-      for batch in 16 64 4; do
+      for batch in 16 64 8 32; do
         time timeout 90 dotnet .gpu/app/Memory.Cli/memory.dll bench kv --model "$model" --ttft-context 16384 --windows 0 --disk-levels balanced \
           --lower-tier-batch "$batch" --drop-page-cache --accelerator cuda --json | tee "$OUT/lookup-$batch.log" | tail -1 > "$OUT/lookup-$batch.json"
       done ;;

@@ -49,7 +49,7 @@ internal sealed class DeviceLaneDecoder : IDisposable
     /// <paramref name="results"/>; <paramref name="sections"/> are each item's sections in stream order (keys and values of
     /// layer 0, then layer 1, …). The caller holds the device and has bound its accelerator.
     /// </summary>
-    public void Decode(IReadOnlyList<byte[]> data, IReadOnlyList<KvBitstreamHeader> headers, IReadOnlyList<int> items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results, KvDecodeProfile? profile)
+    public void Decode(IReadOnlyList<ArraySegment<byte>> data, IReadOnlyList<KvBitstreamHeader> headers, IReadOnlyList<int> items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results, KvDecodeProfile? profile)
     {
         // Uploaded on first use, here rather than in the constructor: only now is the accelerator bound to this thread.
         var accelerator = _kernels.Accelerator;
@@ -74,7 +74,7 @@ internal sealed class DeviceLaneDecoder : IDisposable
         }
     }
 
-    private void DecodeLaunch(IReadOnlyList<byte[]> data, IReadOnlyList<KvBitstreamHeader> headers, int[] items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results, KvDecodeProfile? profile)
+    private void DecodeLaunch(IReadOnlyList<ArraySegment<byte>> data, IReadOnlyList<KvBitstreamHeader> headers, int[] items, IReadOnlyList<(int Start, int Length)[]> sections, KvTensors[] results, KvDecodeProfile? profile)
     {
         long lap = Stopwatch.GetTimestamp();
         // Slices of an item: its keys' layers, then its values' layers, so each tensor is one contiguous run.
@@ -85,7 +85,7 @@ internal sealed class DeviceLaneDecoder : IDisposable
         for (int n = 0; n < items.Length; n++)
         {
             itemBytes[n] = bytes;
-            bytes += data[items[n]].Length;
+            bytes += data[items[n]].Count;
             itemElements[n + 1] = itemElements[n] + (results[items[n]].Elements * 2);
             itemSlices[n + 1] = itemSlices[n] + (headers[items[n]].Layers * 2);
         }
@@ -116,7 +116,7 @@ internal sealed class DeviceLaneDecoder : IDisposable
 
         // The batch's bytes, lanes and grid steps go up in one copy each (page-locked staging, filled in parallel).
         var inputHost = _input.Host(bytes);
-        Parallel.For(0, items.Length, n => data[items[n]].CopyTo(inputHost.AsSpan(checked((int)itemBytes[n]))));
+        Parallel.For(0, items.Length, n => data[items[n]].AsSpan().CopyTo(inputHost.AsSpan(checked((int)itemBytes[n]))));
         lap = profile?.Lap(KvDecodePhase.Prepare, lap) ?? lap;
         var input = _input.Upload(bytes);
         var laneArray = lanes.ToArray();

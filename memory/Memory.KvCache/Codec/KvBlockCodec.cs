@@ -77,6 +77,13 @@ public sealed class KvBlockCodec : IDisposable
 
     public KvTensors Decode(ReadOnlySpan<byte> data) => DecodeBatch([data.ToArray()])[0];
 
+    /// <summary>Decodes every bitstream; a corrupt one throws <see cref="KvCodecException"/> (nothing is returned for the batch).</summary>
+    public KvTensors[] DecodeBatch(IReadOnlyList<byte[]> items, KvDecodeProfile? profile = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return DecodeBatch(items.Select(item => new ArraySegment<byte>(item)).ToArray(), profile);
+    }
+
     /// <summary>Encodes every item at <paramref name="preset"/>; on an accelerator, items of equal shape share kernel launches.</summary>
     public byte[][] EncodeBatch(IReadOnlyList<KvTensors> items, KvCodecPreset preset)
     {
@@ -141,8 +148,11 @@ public sealed class KvBlockCodec : IDisposable
         return results;
     }
 
-    /// <summary>Decodes every bitstream; a corrupt one throws <see cref="KvCodecException"/> (nothing is returned for the batch).</summary>
-    public KvTensors[] DecodeBatch(IReadOnlyList<byte[]> items, KvDecodeProfile? profile = null)
+    /// <summary>
+    /// Decodes every bitstream, each a slice of a larger array (a stored block's envelope, read without copying its
+    /// bitstream out); a corrupt one throws <see cref="KvCodecException"/> (nothing is returned for the batch).
+    /// </summary>
+    public KvTensors[] DecodeBatch(IReadOnlyList<ArraySegment<byte>> items, KvDecodeProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(items);
         long started = Stopwatch.GetTimestamp();
@@ -267,7 +277,7 @@ public sealed class KvBlockCodec : IDisposable
     }
 
     /// <summary>Lossless sections on the host in parallel; every quantised section's lanes in one device launch.</summary>
-    private void DecodeOnDevice(IReadOnlyList<byte[]> items, KvBitstreamHeader[] headers, List<(int Item, int Layer, bool Keys, int Start, int Length)> jobs, (int Start, int Length)[][] itemSections, KvTensors[] results, KvDecodeProfile? profile)
+    private void DecodeOnDevice(IReadOnlyList<ArraySegment<byte>> items, KvBitstreamHeader[] headers, List<(int Item, int Layer, bool Keys, int Start, int Length)> jobs, (int Start, int Length)[][] itemSections, KvTensors[] results, KvDecodeProfile? profile)
     {
         long started = Stopwatch.GetTimestamp();
         var lossless = Enumerable.Range(0, jobs.Count).Where(j => !headers[jobs[j].Item].Quantized).ToArray();
@@ -306,9 +316,9 @@ public sealed class KvBlockCodec : IDisposable
         return writer.ToArray();
     }
 
-    private static (int Start, int Length)[] ReadSections(byte[] data, KvBitstreamHeader header, int bodyStart)
+    private static (int Start, int Length)[] ReadSections(ReadOnlySpan<byte> data, KvBitstreamHeader header, int bodyStart)
     {
-        var body = data.AsSpan(0, data.Length - KvBitstreamHeader.ChecksumBytes);
+        var body = data[..^KvBitstreamHeader.ChecksumBytes];
         var reader = new BitstreamReader(body);
         reader.Take(bodyStart, "header");
         var sections = new (int, int)[header.Layers * 2];

@@ -53,7 +53,7 @@ public static class KvBlockFormat
     {
         ArgumentNullException.ThrowIfNull(codec);
         var (key, prefix, model, tokens, bitstream) = ReadEnvelope(data);
-        var kv = codec.Decode(bitstream);
+        var kv = codec.Decode(data[bitstream]);
         if (kv.Layers != model.Layers || kv.Channels != model.KvDim || kv.Tokens != tokens.Length)
         {
             throw new KvCodecException(KvCodecError.Malformed, $"bitstream of {kv.Layers}×{kv.Tokens}×{kv.Channels} does not fit the block's model ({model.Layers} layers, {model.KvDim} channels, {tokens.Length} tokens)");
@@ -72,11 +72,11 @@ public static class KvBlockFormat
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(codec);
         long started = Stopwatch.GetTimestamp();
-        // Each envelope is two checksums and a copy of its bitstream (~0.6 MB a block of the 0.5B model): in parallel.
-        var envelopes = new (BlockKey Key, BlockKey Prefix, KvModel Model, int[] Tokens, byte[] Bitstream)[items.Count];
+        // Each envelope is two checksums (over ~0.6 MB a block of the 0.5B model): in parallel. Its bitstream is decoded where it lies.
+        var envelopes = new (BlockKey Key, BlockKey Prefix, KvModel Model, int[] Tokens, Range Bitstream)[items.Count];
         ParallelCoding.For(items.Count, i => envelopes[i] = ReadEnvelope(items[i]));
         profile?.Lap(KvDecodePhase.Envelope, started);
-        var decoded = codec.DecodeBatch(envelopes.Select(e => e.Bitstream).ToArray(), profile);
+        var decoded = codec.DecodeBatch(envelopes.Select((e, i) => Slice(items[i], e.Bitstream)).ToArray(), profile);
         var blocks = new KvBlock[items.Count];
         for (int i = 0; i < blocks.Length; i++)
         {
@@ -96,7 +96,14 @@ public static class KvBlockFormat
     /// <summary>The block's key as stored (after the hash check), without decoding its keys and values.</summary>
     public static BlockKey ReadKey(ReadOnlySpan<byte> data) => ReadEnvelope(data).Key;
 
-    private static (BlockKey Key, BlockKey Prefix, KvModel Model, int[] Tokens, byte[] Bitstream) ReadEnvelope(ReadOnlySpan<byte> data)
+    private static ArraySegment<byte> Slice(byte[] data, Range range)
+    {
+        var (offset, length) = range.GetOffsetAndLength(data.Length);
+        return new ArraySegment<byte>(data, offset, length);
+    }
+
+    /// <summary>The verified envelope; its bitstream as where it lies in <paramref name="data"/> (not copied).</summary>
+    private static (BlockKey Key, BlockKey Prefix, KvModel Model, int[] Tokens, Range Bitstream) ReadEnvelope(ReadOnlySpan<byte> data)
     {
         if (data.Length < Magic.Length || !data[..Magic.Length].SequenceEqual(Magic))
         {
@@ -141,7 +148,8 @@ public static class KvBlockFormat
         }
 
         int length = reader.Length("bitstream length", reader.Remaining);
-        var bitstream = reader.Take(length, "bitstream").ToArray();
+        var bitstream = new Range(reader.Position, reader.Position + length);
+        reader.Take(length, "bitstream");
         if (reader.Remaining != 0)
         {
             throw new KvCodecException(KvCodecError.Malformed, "bytes after the bitstream");
